@@ -1,0 +1,288 @@
+// Package app is the desktop shell around package cloud: the one Service
+// every face (REST API, Wails window, tray) calls, the event stream they all
+// render from, and the adapters to the config file, the local database,
+// notifications and autostart.
+//
+// This file is the contract between the Service and its faces: the DTOs they
+// exchange and the Backend interface the REST layer, the Wails facade and the
+// tray consume. Faces never duplicate the Service's logic (R-ARCH).
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+// Snapshot is the whole observable state. It is the data of the "snapshot"
+// and "state" events and what a face renders from.
+type Snapshot struct {
+	Version         string       `json:"version"`
+	Sim             bool         `json:"sim"`
+	BaseURL         string       `json:"baseUrl"`
+	LoggedIn        bool         `json:"loggedIn"`
+	KeyPrefix       string       `json:"keyPrefix,omitempty"`
+	UserID          string       `json:"userId,omitempty"`
+	OrganizationID  string       `json:"organizationId,omitempty"`
+	Connection      cloud.State  `json:"connection"`
+	Credits         CreditsView  `json:"credits"`
+	Login           LoginView    `json:"login"`
+	LastAgentID     string       `json:"lastAgentId,omitempty"`
+	LastAgentName   string       `json:"lastAgentName,omitempty"`
+	Settings        SettingsView `json:"settings"`
+	ConfigError     string       `json:"configError,omitempty"`
+	Desktop         bool         `json:"desktop"` // a window exists
+	TrayAvailable   bool         `json:"trayAvailable"`
+	NoticeCount     int          `json:"noticeCount,omitempty"`
+	LastNotice      *Notice      `json:"lastNotice,omitempty"`
+	IdentityChecked bool         `json:"identityChecked"`
+}
+
+// CreditsView is the balance as the UI shows it.
+type CreditsView struct {
+	Balance   *float64   `json:"balance"`
+	Level     string     `json:"level,omitempty"` // "ok" | "low" | "critical"
+	Low       bool       `json:"low"`
+	Critical  bool       `json:"critical"`
+	TopUpURL  string     `json:"topUpUrl"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// LoginView is the in-app login's progress.
+type LoginView struct {
+	Status     string `json:"status"` // idle | pending | authenticated | expired | error | cancelled
+	SessionID  string `json:"sessionId,omitempty"`
+	BrowserURL string `json:"browserUrl,omitempty"`
+	KeyPrefix  string `json:"keyPrefix,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// SettingsView is what the Settings view shows and toggles.
+type SettingsView struct {
+	BaseURL       string `json:"baseUrl"`
+	Notifications bool   `json:"notifications"`
+	StartAtLogin  bool   `json:"startAtLogin"`
+	ConfigPath    string `json:"configPath"`
+}
+
+// Notice is a user-facing message (a notification in desktop mode, a banner
+// in the dashboard).
+type Notice struct {
+	Kind    string    `json:"kind"`  // "credits" | "connection" | "backup" | "config" | "info"
+	Level   string    `json:"level"` // "info" | "warning" | "critical"
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// Event types of the stream (SSE event names and Wails runtime event names).
+const (
+	EventSnapshot  = "snapshot"  // Data: Snapshot
+	EventState     = "state"     // Data: Snapshot, one per connection-state transition
+	EventLogin     = "login"     // Data: LoginEvent
+	EventBackup    = "backup"    // Data: BackupEvent
+	EventNotice    = "notice"    // Data: Notice
+	EventCredits   = "credits"   // Data: CreditsView (balance changed)
+	EventHeartbeat = "heartbeat" // Data: HeartbeatEvent
+	EventSettings  = "settings"  // Data: SettingsView
+)
+
+// Event is one message of the stream. Snapshot is always the full state after
+// the change, so a face that only renders Snapshot is never wrong.
+type Event struct {
+	Type     string   `json:"type"`
+	Data     any      `json:"data"`
+	Snapshot Snapshot `json:"-"`
+}
+
+// LoginEvent is the data of a "login" event.
+type LoginEvent struct {
+	Status    string `json:"status"`
+	KeyPrefix string `json:"keyPrefix,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// BackupEvent is the data of a "backup" event.
+type BackupEvent struct {
+	AgentID  string `json:"agentId"`
+	OK       bool   `json:"ok"`
+	BackupID string `json:"backupId,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// HeartbeatEvent is the data of a "heartbeat" event.
+type HeartbeatEvent struct {
+	AgentID string    `json:"agentId"`
+	At      time.Time `json:"at"`
+}
+
+// StatusView is GET /api/cloud/status (Milady's shape plus "connection").
+type StatusView struct {
+	Connected      bool        `json:"connected"`
+	Enabled        bool        `json:"enabled"`
+	HasAPIKey      bool        `json:"hasApiKey"`
+	UserID         *string     `json:"userId,omitempty"`
+	OrganizationID *string     `json:"organizationId,omitempty"`
+	TopUpURL       string      `json:"topUpUrl,omitempty"`
+	Reason         string      `json:"reason,omitempty"`
+	Connection     cloud.State `json:"connection"`
+}
+
+// CreditsResponse is GET /api/cloud/credits. Balance is null when unknown.
+type CreditsResponse struct {
+	Connected bool     `json:"connected"`
+	Balance   *float64 `json:"balance"`
+	Low       *bool    `json:"low,omitempty"`
+	Critical  *bool    `json:"critical,omitempty"`
+	TopUpURL  string   `json:"topUpUrl,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// BalanceSample is one point of the balance chart.
+type BalanceSample struct {
+	At      time.Time `json:"at"`
+	Balance float64   `json:"balance"`
+}
+
+// LoginStart answers POST /api/cloud/login.
+type LoginStart struct {
+	OK         bool   `json:"ok"`
+	SessionID  string `json:"sessionId"`
+	BrowserURL string `json:"browserUrl"`
+}
+
+// LoginStatus answers GET /api/cloud/login/status.
+type LoginStatus struct {
+	Status    string `json:"status"` // pending | authenticated | expired | error
+	KeyPrefix string `json:"keyPrefix,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// CreateAgentInput is POST /api/cloud/agents.
+type CreateAgentInput struct {
+	AgentName       string            `json:"agentName"`
+	AgentConfig     map[string]any    `json:"agentConfig,omitempty"`
+	EnvironmentVars map[string]string `json:"environmentVars,omitempty"`
+}
+
+// ConnectResult answers provision/connect.
+type ConnectResult struct {
+	OK        bool   `json:"ok"`
+	AgentID   string `json:"agentId"`
+	AgentName string `json:"agentName,omitempty"`
+	Status    string `json:"status"` // "connected" | "connecting" | "stopped" | "disconnected"
+}
+
+// ChatInput is POST /api/chat.
+type ChatInput struct {
+	Text        string `json:"text"`
+	RoomID      string `json:"roomId,omitempty"`
+	ChannelType string `json:"channelType,omitempty"`
+}
+
+// ChatReply answers POST /api/chat.
+type ChatReply struct {
+	Text    string `json:"text"`
+	AgentID string `json:"agentId"`
+}
+
+// ChatMessage is one stored chat line.
+type ChatMessage struct {
+	At      time.Time `json:"at"`
+	AgentID string    `json:"agentId"`
+	RoomID  string    `json:"roomId"`
+	Role    string    `json:"role"` // "user" | "agent"
+	Text    string    `json:"text"`
+}
+
+// Subscription is one subscriber's view of the event stream. C yields the
+// snapshot first, then every event; a subscriber that falls behind loses
+// intermediate state events but always gets the latest (latest wins).
+type Subscription interface {
+	C() <-chan Event
+	Close()
+}
+
+// Backend is everything a face may ask of the app. *Service implements it;
+// the REST layer, the Wails facade and the tray depend only on this.
+type Backend interface {
+	Version() string
+	Snapshot() Snapshot
+	Status(ctx context.Context) StatusView
+	Subscribe() Subscription
+
+	// StartLogin starts a CLI session and polls it in the background
+	// (REST POST /api/cloud/login). The caller opens browserUrl itself.
+	StartLogin(ctx context.Context) (LoginStart, error)
+	// BeginBrowserLogin is the in-app login (Wails, tray): like StartLogin
+	// but it opens the system browser; a second call while one is pending
+	// re-opens the pending one instead of starting another.
+	BeginBrowserLogin(ctx context.Context) (LoginStart, error)
+	CancelLogin()
+	// LoginStatus polls the session upstream (REST GET /api/cloud/login/status).
+	LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error)
+	// Logout is the REST POST /api/cloud/disconnect: final snapshot,
+	// config/env/secrets cleared. Never fails because saving failed.
+	Logout(ctx context.Context) error
+
+	Credits(ctx context.Context, fresh bool) CreditsResponse
+	CreditHistory(ctx context.Context) ([]BalanceSample, error)
+
+	ListAgents(ctx context.Context) ([]cloud.Agent, error)
+	CreateAgent(ctx context.Context, in CreateAgentInput) (*cloud.Agent, error)
+	GetAgent(ctx context.Context, id string) (*cloud.Agent, error)
+	// ConnectAgent provisions and connects (an active agent is disconnected first).
+	ConnectAgent(ctx context.Context, id string) (ConnectResult, error)
+	// ConnectAgentAsync validates, then connects in the background; the
+	// outcome arrives as events.
+	ConnectAgentAsync(ctx context.Context, id string) (ConnectResult, error)
+	DisconnectAgent(ctx context.Context, id string) error
+	// ShutdownAgent disconnects if active, then deletes the agent in the cloud.
+	ShutdownAgent(ctx context.Context, id string) error
+	SuspendAgent(ctx context.Context, id string) error
+	ResumeAgent(ctx context.Context, id string) error
+	ListBackups(ctx context.Context, id string) ([]cloud.Backup, error)
+	SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, error)
+	RestoreAgent(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
+
+	Chat(ctx context.Context, in ChatInput) (ChatReply, error)
+	// ChatStream calls onStart(agentID) once the agent is known to be
+	// connected (before any upstream call), then onChunk per chunk. An
+	// error before onStart means no stream was started.
+	ChatStream(ctx context.Context, in ChatInput, onStart func(agentID string), onChunk func(text string) error) error
+	ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error)
+
+	// ShowWindow shows and focuses the window; false in headless mode.
+	ShowWindow() bool
+	SetNotifications(ctx context.Context, on bool) error
+	SetStartAtLogin(ctx context.Context, on bool) error
+	OpenTopUp() error
+	// Quit asks the whole app to shut down gracefully.
+	Quit()
+}
+
+// ErrNotLoggedIn is returned by agent and chat calls without an API key.
+var ErrNotLoggedIn = errors.New("Not connected to Eliza Cloud") //nolint:staticcheck // Milady's exact message
+
+// Error is an error with the HTTP status the REST layer must answer and
+// optional extra JSON fields (e.g. requiredBalance). The Service uses it
+// where the spec names a specific status and message.
+type Error struct {
+	Status  int
+	Message string
+	Extra   map[string]any
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap exposes the cause for errors.Is.
+func (e *Error) Unwrap() error { return e.Err }
+
+// HTTPStatus is the status code the REST layer answers with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// InvalidInput is a 400 with a message a person understands.
+func InvalidInput(msg string) error { return &Error{Status: 400, Message: msg} }
