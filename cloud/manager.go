@@ -1,0 +1,472 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/internal/clock"
+)
+
+// ErrManagerClosed is returned by Connect after Close: the app is shutting
+// down and must not start a new session.
+var ErrManagerClosed = errors.New("cloud manager is closed")
+
+// errConnectAborted is the cancel cause of a Connect that a Disconnect,
+// Logout or Close interrupted; it is a user decision, not a failure, so it
+// does not pass through the error state.
+var errConnectAborted = errors.New("connect aborted by disconnect")
+
+// ManagerConfig holds the manager's timings (milady.json's cloud.bridge and
+// cloud.backup keys). A zero field takes its default.
+type ManagerConfig struct {
+	HeartbeatInterval    time.Duration // default 30s
+	ReconnectInterval    time.Duration // first reconnect delay, default 3s
+	MaxReconnectDelay    time.Duration // default 60s
+	MaxReconnectAttempts int           // default 10
+	MaxHeartbeatFailures int           // default 3
+	BackupInterval       time.Duration // default 60s
+	FinalSnapshotTimeout time.Duration // default 10s (bounded wait of the final backup)
+}
+
+// DefaultManagerConfig returns Milady's timings (bridge-client.ts,
+// reconnect.ts) plus this app's final-snapshot bound.
+func DefaultManagerConfig() ManagerConfig {
+	return ManagerConfig{
+		HeartbeatInterval:    30 * time.Second,
+		ReconnectInterval:    3 * time.Second,
+		MaxReconnectDelay:    60 * time.Second,
+		MaxReconnectAttempts: 10,
+		MaxHeartbeatFailures: 3,
+		BackupInterval:       60 * time.Second,
+		FinalSnapshotTimeout: 10 * time.Second,
+	}
+}
+
+// withDefaults fills every non-positive field from DefaultManagerConfig, so a
+// config read from a file with missing keys still yields a working manager.
+func (c ManagerConfig) withDefaults() ManagerConfig {
+	d := DefaultManagerConfig()
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = d.HeartbeatInterval
+	}
+	if c.ReconnectInterval <= 0 {
+		c.ReconnectInterval = d.ReconnectInterval
+	}
+	if c.MaxReconnectDelay <= 0 {
+		c.MaxReconnectDelay = d.MaxReconnectDelay
+	}
+	if c.MaxReconnectAttempts <= 0 {
+		c.MaxReconnectAttempts = d.MaxReconnectAttempts
+	}
+	if c.MaxHeartbeatFailures <= 0 {
+		c.MaxHeartbeatFailures = d.MaxHeartbeatFailures
+	}
+	if c.BackupInterval <= 0 {
+		c.BackupInterval = d.BackupInterval
+	}
+	if c.FinalSnapshotTimeout <= 0 {
+		c.FinalSnapshotTimeout = d.FinalSnapshotTimeout
+	}
+	return c
+}
+
+// ManagerOptions are NewManager's inputs.
+type ManagerOptions struct {
+	Config ManagerConfig // zero fields take defaults
+	Clock  clock.Clock   // default clock.Real{}
+	Logger *slog.Logger  // default: discard
+	// OnEvent is called synchronously, in order and never concurrently, for
+	// every change. It runs under the manager's state lock, so it must not
+	// block; it may call State, Proxy and HasAPI (they are lock-free) but
+	// not Connect, Disconnect, Logout, SnapshotNow or Close.
+	OnEvent func(Event)
+}
+
+// Manager owns the connection to one cloud agent at a time: the state
+// machine of R-MANAGER, the backup scheduler (R-BACKUP) and the heartbeat
+// monitor (R-MONITOR). It is the single owner of State; observers get full
+// snapshots through OnEvent or State().
+//
+// Locking: opMu serialises the user operations (Connect, Disconnect,
+// Logout, SnapshotNow, Close), which may take long (provisioning, the final
+// snapshot). mu guards the state and the active session; it is held only
+// briefly, and the session's goroutines take only mu, never opMu, so
+// Disconnect can wait for them without deadlock. State and Proxy read an
+// atomically managerSnapshot snapshot and never block.
+type Manager struct {
+	cfg     ManagerConfig
+	clk     clock.Clock
+	log     *slog.Logger
+	onEvent func(Event)
+
+	opMu sync.Mutex
+
+	apiMu sync.RWMutex
+	api   API
+
+	mu           sync.Mutex
+	state        State
+	proxy        *Proxy
+	sess         *connSession // active session, nil when disconnected
+	retired      *connSession // session the monitor gave up on, whose goroutines may still be exiting
+	abortConnect context.CancelCauseFunc
+	closed       bool
+
+	pub atomic.Pointer[managerSnapshot]
+}
+
+// managerSnapshot is what State and Proxy read without locking; state and proxy
+// are stored together so a reader never sees "connected" without a proxy.
+type managerSnapshot struct {
+	state State
+	proxy *Proxy
+}
+
+// NewManager returns a disconnected manager.
+func NewManager(opts ManagerOptions) *Manager {
+	m := &Manager{
+		cfg:     opts.Config.withDefaults(),
+		clk:     opts.Clock,
+		log:     opts.Logger,
+		onEvent: opts.OnEvent,
+	}
+	if m.clk == nil {
+		m.clk = clock.Real{}
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.state = State{State: StateDisconnected, Since: m.clk.Now()}
+	m.pub.Store(&managerSnapshot{state: m.state})
+	return m
+}
+
+// SetAPI sets the client later connections use; nil means logged out. A
+// running session keeps the client it was started with.
+func (m *Manager) SetAPI(api API) {
+	m.apiMu.Lock()
+	m.api = api
+	m.apiMu.Unlock()
+}
+
+// HasAPI reports whether a client is set (the user is logged in).
+func (m *Manager) HasAPI() bool {
+	m.apiMu.RLock()
+	defer m.apiMu.RUnlock()
+	return m.api != nil
+}
+
+func (m *Manager) currentAPI() API {
+	m.apiMu.RLock()
+	defer m.apiMu.RUnlock()
+	return m.api
+}
+
+// State returns a copy of the current state. It never blocks on a running
+// operation.
+func (m *Manager) State() State {
+	return m.pub.Load().state
+}
+
+// Proxy returns the chat proxy of the connected agent. It answers
+// ErrReconnecting while connecting or reconnecting (the REST layer turns it
+// into a 503 with Retry-After) and ErrNotConnected otherwise.
+func (m *Manager) Proxy() (*Proxy, error) {
+	p := m.pub.Load()
+	switch p.state.State {
+	case StateConnected:
+		if p.proxy != nil {
+			return p.proxy, nil
+		}
+	case StateConnecting, StateReconnecting:
+		return nil, ErrReconnecting
+	}
+	return nil, ErrNotConnected
+}
+
+// Connect connects to agentID: connecting → provision → get agent → proxy →
+// scheduler → monitor → connected. Another active agent is disconnected
+// first (final snapshot included). On failure whatever was started is
+// stopped, the state passes through error to disconnected with LastError
+// kept, and the error is returned (errors.Is matches the cloud sentinels).
+func (m *Manager) Connect(ctx context.Context, agentID string) error {
+	if agentID == "" {
+		return errors.New("connect to agent: the agent id is empty")
+	}
+	m.opMu.Lock()
+	defer m.opMu.Unlock()
+
+	api := m.currentAPI()
+	m.mu.Lock()
+	closed := m.closed
+	already := m.sess != nil && m.sess.agentID == agentID && m.state.State == StateConnected
+	m.mu.Unlock()
+	switch {
+	case closed:
+		return ErrManagerClosed
+	case api == nil:
+		return ErrNotConfigured
+	case already:
+		return nil
+	}
+	m.disconnectLocked(ctx)
+
+	cctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	s := newConnSession(api, agentID)
+	m.mu.Lock()
+	m.abortConnect = abort
+	m.sess = s
+	m.transitionLocked(StateConnecting, func(st *State) {
+		*st = State{State: StateConnecting, AgentID: agentID, Since: st.Since}
+	})
+	m.mu.Unlock()
+	m.log.Info("connecting to cloud agent", "agent", agentID)
+
+	name, step, err := m.prepare(cctx, s)
+	if err != nil {
+		return m.failConnect(cctx, s, step, err)
+	}
+	proxy := newProxy(api, agentID, name)
+	m.startScheduler(s)
+	m.startMonitor(s)
+
+	m.mu.Lock()
+	m.abortConnect = nil
+	if cctx.Err() != nil {
+		m.mu.Unlock()
+		return m.failConnect(cctx, s, "start", cctx.Err())
+	}
+	m.proxy = proxy
+	m.transitionLocked(StateConnected, func(st *State) {
+		st.AgentName = name
+		st.LastError = ""
+	})
+	m.mu.Unlock()
+	m.log.Info("connected to cloud agent", "agent", agentID, "name", name)
+	return nil
+}
+
+// prepare runs the network steps of Connect: provision (the client waits for
+// a queued job) and get agent for its name. It names the step that failed.
+func (m *Manager) prepare(ctx context.Context, s *connSession) (name, step string, err error) {
+	if _, err := s.api.Provision(ctx, s.agentID); err != nil {
+		return "", "provision", err
+	}
+	agent, err := s.api.GetAgent(ctx, s.agentID)
+	if err != nil {
+		return "", "get agent", err
+	}
+	if agent == nil {
+		return "", "get agent", fmt.Errorf("%w: empty agent record", ErrMalformed)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", "connect", err
+	}
+	return agent.AgentName, "", nil
+}
+
+// failConnect undoes a Connect that failed at step: it stops the session's
+// goroutines (if any were started), moves through error to disconnected
+// with LastError kept, and returns the wrapped error. An abort by
+// Disconnect/Logout/Close goes straight to disconnected: it is not a failure.
+func (m *Manager) failConnect(cctx context.Context, s *connSession, step string, err error) error {
+	s.stop()
+	aborted := errors.Is(context.Cause(cctx), errConnectAborted)
+	m.mu.Lock()
+	m.abortConnect = nil
+	if m.sess == s {
+		m.sess = nil
+		m.proxy = nil
+		if aborted {
+			m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since} })
+		} else {
+			msg := err.Error()
+			m.transitionLocked(StateError, func(st *State) { st.LastError = msg })
+			m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since, LastError: msg} })
+		}
+	}
+	m.mu.Unlock()
+	if aborted {
+		m.log.Info("connect aborted", "agent", s.agentID)
+		return fmt.Errorf("connect to agent %s: %w", s.agentID, errConnectAborted)
+	}
+	m.log.Warn("connect failed", "agent", s.agentID, "step", step, "err", err)
+	return fmt.Errorf("connect to agent %s: %s: %w", s.agentID, step, err)
+}
+
+// Disconnect ends the active session: a final snapshot (bounded by
+// FinalSnapshotTimeout; a failure is reported as an EventBackup, never
+// returned), then the scheduler and monitor stop, the proxy is cleared and
+// the state becomes disconnected. Every goroutine of the session has exited
+// when it returns. With nothing connected it is a no-op. A Connect still in
+// progress is aborted.
+func (m *Manager) Disconnect(ctx context.Context) error {
+	m.abortInFlightConnect()
+	m.opMu.Lock()
+	defer m.opMu.Unlock()
+	m.disconnectLocked(ctx)
+	return nil
+}
+
+// Logout disconnects, then forgets the client: agent calls fail with
+// ErrNotConfigured until SetAPI is called again.
+func (m *Manager) Logout(ctx context.Context) error {
+	m.abortInFlightConnect()
+	m.opMu.Lock()
+	defer m.opMu.Unlock()
+	m.disconnectLocked(ctx)
+	m.SetAPI(nil)
+	return nil
+}
+
+// Close is for app shutdown: it disconnects (final snapshot included), waits
+// for every goroutine, and makes later Connect calls fail with
+// ErrManagerClosed.
+func (m *Manager) Close(ctx context.Context) error {
+	m.abortInFlightConnect()
+	m.opMu.Lock()
+	defer m.opMu.Unlock()
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	m.disconnectLocked(ctx)
+	return nil
+}
+
+// abortInFlightConnect cancels a Connect that is provisioning, so a user who
+// clicks Disconnect does not wait for a queued job (up to minutes).
+func (m *Manager) abortInFlightConnect() {
+	m.mu.Lock()
+	if m.abortConnect != nil {
+		m.abortConnect(errConnectAborted)
+	}
+	m.mu.Unlock()
+}
+
+// disconnectLocked is Disconnect's body; opMu must be held.
+func (m *Manager) disconnectLocked(ctx context.Context) {
+	m.mu.Lock()
+	s, retired := m.sess, m.retired
+	m.retired = nil
+	m.mu.Unlock()
+	if retired != nil {
+		retired.stop()
+	}
+	if s == nil {
+		return
+	}
+	m.log.Info("disconnecting from cloud agent", "agent", s.agentID)
+	s.draining.Store(true)
+	m.finalSnapshot(ctx, s)
+	s.stop()
+	m.mu.Lock()
+	if m.sess == s { // else the monitor gave up meanwhile and already went disconnected
+		m.sess = nil
+		m.proxy = nil
+		m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since} })
+	}
+	m.mu.Unlock()
+}
+
+// transitionLocked applies edit, stamps Since when the connection state
+// changes, and emits one EventState. m.mu must be held.
+func (m *Manager) transitionLocked(to ConnState, edit func(*State)) {
+	prev := m.state.State
+	if edit != nil {
+		edit(&m.state)
+	}
+	m.state.State = to
+	if to != prev {
+		m.state.Since = m.clk.Now()
+	}
+	m.emitLocked(EventState, nil)
+}
+
+// emitLocked publishes the state for State/Proxy and hands the observer an
+// event. Calling OnEvent under m.mu is what keeps events in the order of the
+// changes and never concurrent. m.mu must be held.
+func (m *Manager) emitLocked(kind EventKind, b *BackupResult) {
+	snap := m.state
+	m.pub.Store(&managerSnapshot{state: snap, proxy: m.proxy})
+	if m.onEvent != nil {
+		m.onEvent(Event{Kind: kind, State: snap, Backup: b})
+	}
+}
+
+// updateSession applies a change made by one of s's goroutines, unless s is
+// no longer the active session or is being stopped. It reports whether the
+// change was applied.
+func (m *Manager) updateSession(s *connSession, to ConnState, edit func(*State)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sess != s || s.ctx.Err() != nil {
+		return false
+	}
+	m.transitionLocked(to, edit)
+	return true
+}
+
+// connSession is one connection to one agent and the goroutines serving it.
+type connSession struct {
+	agentID string
+	api     API
+
+	ctx    context.Context // cancelled when the session ends
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the monitor
+
+	schedCtx    context.Context // child of ctx; cancelled to stop backups first
+	schedCancel context.CancelFunc
+	schedWG     sync.WaitGroup // the scheduler loop and its snapshot worker
+
+	// snapSem (capacity 1) is the "no overlap" guard shared by scheduled,
+	// manual and final snapshots.
+	snapSem chan struct{}
+	// draining is set by Disconnect before the final snapshot so the
+	// scheduler does not start another one in between.
+	draining atomic.Bool
+}
+
+func newConnSession(api API, agentID string) *connSession {
+	ctx, cancel := context.WithCancel(context.Background())
+	sctx, scancel := context.WithCancel(ctx)
+	return &connSession{
+		agentID: agentID, api: api,
+		ctx: ctx, cancel: cancel,
+		schedCtx: sctx, schedCancel: scancel,
+		snapSem: make(chan struct{}, 1),
+	}
+}
+
+// stopScheduler cancels backups (a running snapshot included) and waits for
+// the scheduler's goroutines.
+func (s *connSession) stopScheduler() {
+	s.schedCancel()
+	s.schedWG.Wait()
+}
+
+// stop ends the session: scheduler first, then the monitor, as Disconnect's
+// steps (2) and (3). It is idempotent.
+func (s *connSession) stop() {
+	s.stopScheduler()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// clockSleep waits d on clk; false means ctx ended first.
+func clockSleep(ctx context.Context, clk clock.Clock, d time.Duration) bool {
+	t := clk.NewTimer(d)
+	select {
+	case <-t.C():
+		return true
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	}
+}
