@@ -1,0 +1,157 @@
+package cloudsim
+
+import (
+	"net/http"
+	"time"
+)
+
+// startable are the states the provision CAS accepts.
+var startable = map[string]bool{"pending": true, "stopped": true, "disconnected": true, "error": true}
+
+// enqueueLocked reuses the agent's unfinished job or creates one. ok is
+// false when the agent is in a state no job can start from (the server's
+// "Agent state changed while starting").
+func (s *Server) enqueueLocked(a *agent) (j *job, created, ok bool) {
+	if j := s.st.jobs[a.jobID]; j != nil && !j.finished() {
+		return j, false, true
+	}
+	if !startable[a.status] {
+		return nil, false, false
+	}
+	return s.newJobLocked(a), true, true
+}
+
+// pollingJSON is the polling hint of 202/409 job answers.
+func (s *Server) pollingJSON(j *job) obj {
+	return obj{"endpoint": "/api/v1/jobs/" + j.id, "intervalMs": s.st.pollIntervalMs,
+		"expectedDurationMs": expectedProvisionDuration.Milliseconds()}
+}
+
+// syncRequested reports whether this request provisions synchronously: the
+// simulator's mode, or ?sync=true (the simulator is a non-production server).
+func (s *Server) syncRequested(r *http.Request) bool {
+	return s.st.mode == ModeSync || r.URL.Query().Get("sync") == "true"
+}
+
+// runSyncLocked provisions a synchronously: it marks it provisioning, waits
+// the provisioning delay on the clock without holding the lock, and
+// finishes. It is entered and left with s.mu held and reports success.
+func (s *Server) runSyncLocked(r *http.Request, a *agent) bool {
+	fail := s.takeProvisionFailureLocked()
+	delay := s.st.provisionDelay
+	a.jobID = ""
+	s.beginProvisionLocked(a)
+	s.mu.Unlock()
+	s.waitClock(r, delay)
+	s.mu.Lock()
+	s.finishProvisionLocked(a, fail)
+	return !fail
+}
+
+// waitClock waits d on the simulator clock, giving up early when the request
+// or the server goes away (the provisioning still completes, as it would on
+// the server).
+func (s *Server) waitClock(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := s.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+	case <-r.Context().Done():
+	case <-s.closed:
+	}
+}
+
+func runningShape(a *agent) obj {
+	return obj{"id": a.id, "agentName": a.name, "status": "running", "bridgeUrl": strPtr(a.bridgeURL), "healthUrl": strPtr(a.healthURL)}
+}
+
+// handleProvision is POST /agents/{id}/provision.
+func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.lookupAgent(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	if a.status == "running" && a.bridgeURL != nil {
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": runningShape(a)})
+		return
+	}
+	if s.creditGateLocked(w) {
+		return
+	}
+	if s.syncRequested(r) {
+		if !startable[a.status] {
+			plainError(w, http.StatusConflict, "Agent is already being provisioned")
+			return
+		}
+		if !s.runSyncLocked(r, a) {
+			plainError(w, http.StatusInternalServerError, msgHealthTimeout)
+			return
+		}
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": runningShape(a)})
+		return
+	}
+	j, created, ok := s.enqueueLocked(a)
+	if !ok {
+		plainError(w, http.StatusConflict, "Agent state changed while starting")
+		return
+	}
+	status, msg := http.StatusAccepted, "Provisioning job created. Poll the job endpoint for status."
+	if !created {
+		status, msg = http.StatusConflict, "Provisioning is already in progress. Poll the existing job for status."
+	}
+	writeJSON(w, status, obj{
+		"success": true, "created": created, "alreadyInProgress": !created, "message": msg,
+		"data": obj{"jobId": j.id, "agentId": a.id, "status": j.status,
+			"estimatedCompletionAt": iso(j.createdAt.Add(expectedProvisionDuration))},
+		"polling": s.pollingJSON(j),
+	})
+}
+
+// handleResume is POST /agents/{id}/resume: provision for a stopped agent,
+// restoring its latest backup.
+func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.lookupAgent(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	if a.status == "running" && a.bridgeURL != nil {
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
+			"agentId": a.id, "action": "resume", "message": "Agent is already running", "status": "running"}})
+		return
+	}
+	if s.creditGateLocked(w) {
+		return
+	}
+	if s.syncRequested(r) {
+		if !startable[a.status] {
+			plainError(w, http.StatusConflict, "Agent is already being provisioned")
+			return
+		}
+		if !s.runSyncLocked(r, a) {
+			plainError(w, http.StatusInternalServerError, "Failed to resume agent")
+			return
+		}
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
+			"agentId": a.id, "action": "resume", "message": "Agent resumed", "status": "running"}})
+		return
+	}
+	j, created, ok := s.enqueueLocked(a)
+	if !ok {
+		plainError(w, http.StatusConflict, "Agent state changed while starting")
+		return
+	}
+	status, msg := http.StatusAccepted, "Resume job created. Poll the job endpoint for status."
+	if !created {
+		status, msg = http.StatusConflict, "Resume is already in progress. Poll the existing job for status."
+	}
+	writeJSON(w, status, obj{
+		"success": true, "created": created, "alreadyInProgress": !created, "message": msg,
+		"data":    obj{"agentId": a.id, "action": "resume", "jobId": j.id, "status": j.status, "message": msg},
+		"polling": s.pollingJSON(j),
+	})
+}
