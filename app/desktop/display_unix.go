@@ -1,0 +1,5 @@
+//go:build !darwin && !windows
+
+package desktop
+
+func displayAvailable(env displayEnv) (bool, string) { return checkDisplay(env) }

@@ -1,0 +1,261 @@
+// Package desktop is the Wails face of the app: one facade (App) whose
+// exported methods are the window's JavaScript API, the event bridge that
+// turns the Backend's stream into Wails runtime events, and Run, which opens
+// the window.
+//
+// The facade carries no logic of its own (R-ARCH): every method calls
+// app.Backend and returns its result, so the window, the REST API and the
+// tray cannot disagree. Only window.go imports the Wails runtime; everything
+// else builds and tests without GTK.
+package desktop
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/internal/clock"
+)
+
+// Emitter sends a named event to the page. In the window it is the Wails
+// runtime's EventsEmit; tests record the calls.
+type Emitter interface {
+	Emit(name string, data any)
+}
+
+// Opener opens a URL in the system browser. A page inside the webview cannot
+// open new windows, so external links go through OpenURL.
+type Opener interface {
+	OpenURL(url string) error
+}
+
+// OpenerFunc adapts a function such as browser.OpenURL to Opener.
+type OpenerFunc func(url string) error
+
+// OpenURL calls f(url).
+func (f OpenerFunc) OpenURL(url string) error { return f(url) }
+
+// Config is what New needs. Only Backend is required.
+type Config struct {
+	Backend app.Backend
+	// Emitter receives the forwarded Backend events and chat chunks. It is
+	// used only between startup and shutdown.
+	Emitter Emitter
+	// Opener opens external links; nil makes OpenURL fail.
+	Opener Opener
+	Logger *slog.Logger
+	// OnReady is called by ReportReady, i.e. each time the page has mounted.
+	OnReady func()
+
+	// Window is the window the close policy hides or shows; nil in tests
+	// that do not exercise it.
+	Window Window
+	// TrayHostPresent reports whether a tray host shows our icon, so that
+	// closing the window may hide it instead of quitting. Nil means never.
+	TrayHostPresent func() bool
+	// StartHidden is --hidden: the window starts hidden. If no tray host
+	// appears within TrayGrace the window is shown anyway, because a hidden
+	// window without a tray icon would leave the app unreachable.
+	StartHidden bool
+	TrayGrace   time.Duration // default 10 s
+	Clock       clock.Clock   // default clock.Real
+}
+
+// App is the facade bound to the window: its exported methods are the
+// JavaScript API (window.go.desktop.App.*). Each returns (T, error) so the
+// page's promise rejects with the error's message; errors are passed on
+// unwrapped because the Backend already words them for a person.
+type App struct {
+	backend app.Backend
+	emitter Emitter
+	opener  Opener
+	log     *slog.Logger
+	onReady func()
+
+	window      Window
+	trayPresent func() bool
+	startHidden bool
+	trayGrace   time.Duration
+	clock       clock.Clock
+
+	mu       sync.Mutex
+	quitting bool            // Quit was asked for: closing must not be prevented
+	ctx      context.Context // cancelled at shutdown; nil before startup
+	cancel   context.CancelFunc
+	stopped  chan struct{} // closed when the event forwarder has returned
+	workers  sync.WaitGroup
+	started  bool
+}
+
+// New builds the facade. It does nothing until startup.
+func New(cfg Config) *App {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	grace := cfg.TrayGrace
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	return &App{
+		backend:     cfg.Backend,
+		emitter:     cfg.Emitter,
+		opener:      cfg.Opener,
+		log:         log,
+		onReady:     cfg.OnReady,
+		window:      cfg.Window,
+		trayPresent: cfg.TrayHostPresent,
+		startHidden: cfg.StartHidden,
+		trayGrace:   grace,
+		clock:       clk,
+	}
+}
+
+// startup is the Wails OnStartup hook: it creates the context every bound
+// call runs under and starts forwarding the Backend's events to the page.
+// Calling it twice is harmless.
+func (a *App) startup(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.started {
+		return
+	}
+	a.started = true
+	// Detached from Wails' context on purpose: that one is never cancelled,
+	// and calls still in flight at quit must be told to stop.
+	a.ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	a.stopped = make(chan struct{})
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		a.forward(a.ctx, a.backend.Subscribe(), a.stopped)
+	}()
+	if a.startHidden && a.window != nil {
+		a.workers.Add(1)
+		go func() {
+			defer a.workers.Done()
+			a.keepReachable(a.ctx)
+		}()
+	}
+}
+
+// trayPollInterval is how often keepReachable looks for a tray host.
+const trayPollInterval = 500 * time.Millisecond
+
+// keepReachable shows a window started hidden when no tray host has shown up
+// within the grace period. At login the panel may start after us, hence the
+// wait rather than a single check.
+func (a *App) keepReachable(ctx context.Context) {
+	deadline := a.clock.Now().Add(a.trayGrace)
+	for {
+		if a.trayHostPresent() {
+			return
+		}
+		if !a.clock.Now().Before(deadline) {
+			a.log.Warn("window: started hidden but no tray host appeared; showing the window so the app stays reachable")
+			a.window.Show()
+			return
+		}
+		t := a.clock.NewTimer(trayPollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+	}
+}
+
+func (a *App) trayHostPresent() bool {
+	return a.trayPresent != nil && a.trayPresent()
+}
+
+// forward copies every Backend event to the page as a runtime event named
+// after its type, so the page's EventsOn('state', …) sees the same stream
+// as the browser's SSE. One goroutine keeps the order.
+func (a *App) forward(ctx context.Context, sub app.Subscription, stopped chan<- struct{}) {
+	defer close(stopped)
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.C():
+			if !ok {
+				return
+			}
+			a.emit(ev.Type, ev.Data)
+		}
+	}
+}
+
+// domReady is the Wails OnDomReady hook. Readiness that matters (the page
+// mounted and fetched its snapshot) is reported by the page via ReportReady.
+func (a *App) domReady(context.Context) {
+	a.log.Debug("window: DOM ready")
+}
+
+// beforeClose is the Wails OnBeforeClose hook; true prevents the close.
+// Wails routes both the window's close button and runtime.Quit here, so a
+// quit we asked for (requestQuit) always goes through. Otherwise, with a
+// tray host present, closing hides the window and the app keeps running in
+// the tray; without one it quits, since a hidden window could not be
+// brought back.
+func (a *App) beforeClose(context.Context) (prevent bool) {
+	a.mu.Lock()
+	quitting := a.quitting
+	a.mu.Unlock()
+	if quitting {
+		return false
+	}
+	if a.window != nil && a.trayHostPresent() {
+		a.log.Info("window: closed; hiding it, the app keeps running in the tray")
+		a.window.Hide()
+		return true
+	}
+	a.log.Info("window: closed and no tray host is present; quitting")
+	return false
+}
+
+// requestQuit marks the coming close as a real quit (see beforeClose).
+func (a *App) requestQuit() {
+	a.mu.Lock()
+	a.quitting = true
+	a.mu.Unlock()
+}
+
+// shutdown is the Wails OnShutdown hook: it cancels calls in flight and
+// waits for the event forwarder to stop. Calling it twice, or without
+// startup, is harmless.
+func (a *App) shutdown(context.Context) {
+	a.mu.Lock()
+	cancel := a.cancel
+	a.cancel = nil
+	a.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	a.workers.Wait()
+}
+
+// context is what bound calls pass to the Backend: the window's lifetime
+// context, or Background before startup (tests).
+func (a *App) context() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ctx == nil {
+		return context.Background()
+	}
+	return a.ctx
+}
+
+// errNoOpener is returned by OpenURL when the facade was built without one.
+var errNoOpener = errors.New("opening links is not available")
