@@ -1,0 +1,136 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+// internalErrorMessage is all a client learns about an unexpected error;
+// the detail goes to the log.
+const internalErrorMessage = "Internal server error"
+
+// retryAfterSeconds is sent with 503 while the manager reconnects.
+const retryAfterSeconds = 5
+
+// errorAnswer is how one error is put on the wire.
+type errorAnswer struct {
+	status     int
+	message    string
+	extra      map[string]any // merged into the JSON body beside "error"
+	retryAfter bool
+}
+
+// classify is the one mapping from the Backend's typed errors to HTTP
+// (STYLE lesson 10). Order matters: a cloud HTTPError matches ErrUpstream
+// as well as its specific kind, so specific kinds come first.
+func classify(err error) errorAnswer {
+	reconnecting := errors.Is(err, cloud.ErrReconnecting)
+
+	var ae *app.Error
+	if errors.As(err, &ae) && validStatus(ae.Status) {
+		return errorAnswer{status: ae.Status, message: ae.Message, extra: ae.Extra, retryAfter: reconnecting}
+	}
+	var hs interface{ HTTPStatus() int }
+	if errors.As(err, &hs) && validStatus(hs.HTTPStatus()) {
+		return errorAnswer{status: hs.HTTPStatus(), message: hs.(error).Error(), retryAfter: reconnecting}
+	}
+	var ice *cloud.InsufficientCreditsError
+	if errors.As(err, &ice) {
+		return errorAnswer{status: http.StatusPaymentRequired, message: ice.Message, extra: map[string]any{
+			"requiredBalance": ice.RequiredBalance,
+			"currentBalance":  ice.CurrentBalance,
+		}}
+	}
+
+	status := http.StatusInternalServerError
+	message := err.Error()
+	switch {
+	case errors.Is(err, app.ErrNotLoggedIn), errors.Is(err, cloud.ErrNotConfigured):
+		// SPEC §9.1: no key → 401 with Milady's exact sentence.
+		status, message = http.StatusUnauthorized, app.ErrNotLoggedIn.Error()
+	case errors.Is(err, cloud.ErrInsufficientCredits):
+		status = http.StatusPaymentRequired
+	case errors.Is(err, cloud.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, cloud.ErrConflict), errors.Is(err, cloud.ErrNotConnected),
+		errors.Is(err, cloud.ErrKeyAlreadyRetrieved):
+		status = http.StatusConflict
+	case reconnecting:
+		return errorAnswer{status: http.StatusServiceUnavailable, message: message, retryAfter: true}
+	case errors.Is(err, cloud.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		status = http.StatusGatewayTimeout
+	case errors.Is(err, cloud.ErrBlockedURL):
+		status = http.StatusBadRequest
+	case errors.Is(err, cloud.ErrSessionExpired):
+		status = http.StatusGone
+	case errors.Is(err, cloud.ErrUnauthorized), errors.Is(err, cloud.ErrRedirect),
+		errors.Is(err, cloud.ErrUnreachable), errors.Is(err, cloud.ErrMalformed),
+		errors.Is(err, cloud.ErrUpstream):
+		status = http.StatusBadGateway
+	case errors.Is(err, context.Canceled):
+		// The client went away or the app is shutting down.
+		status, message = http.StatusServiceUnavailable, "Request cancelled"
+	default:
+		message = internalErrorMessage
+	}
+	return errorAnswer{status: status, message: message}
+}
+
+func validStatus(code int) bool { return code >= 400 && code <= 599 }
+
+// writeError answers with the mapped status and {"error": …} (plus the
+// error's extra fields), and logs server-side failures.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	a := s.answer(w, r, err)
+	body := make(map[string]any, len(a.extra)+1)
+	for k, v := range a.extra {
+		body[k] = v
+	}
+	body["error"] = a.message
+	writeJSON(w, a.status, body)
+}
+
+// answer classifies err, sets Retry-After when due (it has no effect once
+// a stream has started), and logs: the detail of a 500 is only ever in the
+// log.
+func (s *server) answer(w http.ResponseWriter, r *http.Request, err error) errorAnswer {
+	a := classify(err)
+	if a.retryAfter {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+	switch {
+	case a.status == http.StatusInternalServerError:
+		s.log.Error("api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case a.status >= 500:
+		s.log.Warn("api: request failed", "method", r.Method, "path", r.URL.Path, "status", a.status, "err", err)
+	default:
+		s.log.Debug("api: request refused", "method", r.Method, "path", r.URL.Path, "status", a.status, "err", err)
+	}
+	return a
+}
+
+// writeMessage answers {"error": msg}.
+func writeMessage(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// writeJSON writes v as the whole body, compact and without a trailing
+// newline, so the body of an error is exactly {"error":"…"}.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"` + internalErrorMessage + `"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

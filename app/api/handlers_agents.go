@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+// Agent routes. The router has already checked the exact path, the method
+// and that {id} is a UUID; "not logged in" is the Backend's answer.
+
+func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
+	agents, err := s.b.ListAgents(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if agents == nil {
+		agents = []cloud.Agent{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agents": agents})
+}
+
+// createAgent validates the body before anything reaches the Backend: a
+// non-string agentName is a 400 here, not a 500 as in Milady (SPEC §13).
+func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
+	body, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	name, _, err := body.str("agentName")
+	if err != nil || strings.TrimSpace(name) == "" {
+		writeMessage(w, http.StatusBadRequest, "agentName is required")
+		return
+	}
+	cfg, err := body.jsonObject("agentConfig")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	env, err := body.stringMap("environmentVars")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	agent, err := s.b.CreateAgent(r.Context(), app.CreateAgentInput{AgentName: name, AgentConfig: cfg, EnvironmentVars: env})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "agent": agent})
+}
+
+func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
+	agent, err := s.b.GetAgent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agent": agent})
+}
+
+// connectAgent serves both provision and connect (SPEC §13: provision also
+// disconnects an active agent first). With ?async=1 it answers 202 as soon
+// as the Backend has validated, and the outcome arrives as events.
+func (s *server) connectAgent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if queryBool(r, "async") {
+		res, err := s.b.ConnectAgentAsync(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, fillConnect(res, id, "connecting"))
+		return
+	}
+	res, err := s.b.ConnectAgent(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fillConnect(res, id, "connected"))
+}
+
+// fillConnect makes the answer's shape independent of how much of
+// ConnectResult the Backend filled in.
+func fillConnect(res app.ConnectResult, id, status string) app.ConnectResult {
+	res.OK = true
+	if res.AgentID == "" {
+		res.AgentID = id
+	}
+	if res.Status == "" {
+		res.Status = status
+	}
+	return res
+}
+
+func (s *server) disconnectAgent(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, s.b.DisconnectAgent, "disconnected")
+}
+
+func (s *server) shutdownAgent(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, s.b.ShutdownAgent, "stopped")
+}
+
+func (s *server) suspendAgent(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, s.b.SuspendAgent, "stopped")
+}
+
+func (s *server) resumeAgent(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, s.b.ResumeAgent, "running")
+}
+
+// agentAction runs a lifecycle call and answers {ok, agentId, status}.
+func (s *server) agentAction(w http.ResponseWriter, r *http.Request,
+	do func(ctx context.Context, id string) error, status string) {
+	id := r.PathValue("id")
+	if err := do(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agentId": id, "status": status})
+}
+
+func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
+	backups, err := s.b.ListBackups(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if backups == nil {
+		backups = []cloud.Backup{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "backups": backups})
+}
+
+func (s *server) snapshotAgent(w http.ResponseWriter, r *http.Request) {
+	backup, err := s.b.SnapshotAgent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "backup": backup})
+}
+
+// restoreAgent restores backupId, or the latest backup when it is absent.
+func (s *server) restoreAgent(w http.ResponseWriter, r *http.Request) {
+	body, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	backupID, _, err := body.str("backupId")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	res, err := s.b.RestoreAgent(r.Context(), r.PathValue("id"), backupID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "restore": res})
+}

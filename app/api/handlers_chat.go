@@ -1,0 +1,135 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/milady-ai/milady-cloud/app"
+)
+
+// maxChatText bounds one message (32 KiB of UTF-8).
+const maxChatText = 32 << 10
+
+// defaultRoom is Milady's web chat room.
+const defaultRoom = "web-chat"
+
+// channelTypes are the channel types the bridge understands.
+var channelTypes = map[string]bool{"DM": true, "GROUP": true, "VOICE_DM": true, "VOICE_GROUP": true, "API": true}
+
+// chatInput validates a chat body; it answers 400/413 itself.
+func chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInput, bool) {
+	body, ok := readObject(w, r)
+	if !ok {
+		return app.ChatInput{}, false
+	}
+	text, _, err := body.str("text")
+	if err != nil || strings.TrimSpace(text) == "" {
+		writeMessage(w, http.StatusBadRequest, "text is required")
+		return app.ChatInput{}, false
+	}
+	if len(text) > maxChatText {
+		writeMessage(w, http.StatusBadRequest, fmt.Sprintf("text is too long (at most %d bytes)", maxChatText))
+		return app.ChatInput{}, false
+	}
+	room, _, err := body.str("roomId")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return app.ChatInput{}, false
+	}
+	channel, hasChannel, err := body.str("channelType")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return app.ChatInput{}, false
+	}
+	if hasChannel && !channelTypes[channel] {
+		writeMessage(w, http.StatusBadRequest, "channelType must be one of DM, GROUP, VOICE_DM, VOICE_GROUP, API")
+		return app.ChatInput{}, false
+	}
+	return app.ChatInput{Text: text, RoomID: room, ChannelType: channel}, true
+}
+
+// chat sends one message and answers the whole reply.
+func (s *server) chat(w http.ResponseWriter, r *http.Request) {
+	in, ok := chatInput(w, r)
+	if !ok {
+		return
+	}
+	reply, err := s.b.Chat(r.Context(), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+// chatStream answers JSON errors until the Backend calls onStart (e.g. 409
+// when not connected), and SSE after it: a "chunk" per chunk, flushed at
+// once, then "done" or "error".
+func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
+	in, ok := chatInput(w, r)
+	if !ok {
+		return
+	}
+	var (
+		mu      sync.Mutex
+		sse     *sseWriter
+		agentID string
+		ended   bool // the handler has returned; w must not be touched
+	)
+	onStart := func(id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sse == nil && !ended {
+			agentID = id
+			sse = startSSE(w)
+		}
+	}
+	onChunk := func(text string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if ended {
+			return fmt.Errorf("write chunk: stream already ended")
+		}
+		if sse == nil { // a Backend that skipped onStart
+			sse = startSSE(w)
+		}
+		return sse.event("chunk", map[string]string{"text": text})
+	}
+	err := s.b.ChatStream(r.Context(), in, onStart, onChunk)
+
+	mu.Lock()
+	defer mu.Unlock()
+	ended = true
+	if sse == nil {
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sse = startSSE(w)
+	}
+	if err != nil {
+		a := s.answer(w, r, err)
+		_ = sse.event("error", map[string]string{"error": a.message}) // the client may be gone
+		return
+	}
+	_ = sse.event("done", map[string]string{"agentId": agentID})
+}
+
+// chatHistory lists stored messages of a room (default "web-chat").
+func (s *server) chatHistory(w http.ResponseWriter, r *http.Request) {
+	room := r.URL.Query().Get("roomId")
+	if room == "" {
+		room = defaultRoom
+	}
+	msgs, err := s.b.ChatHistory(r.Context(), room)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if msgs == nil {
+		msgs = []app.ChatMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "messages": msgs})
+}
