@@ -104,6 +104,8 @@ func TestErrorAnswers(t *testing.T) {
 			wantJSON: `{"error":"Insufficient credits","requiredBalance":5,"currentBalance":0.25}`},
 		{name: "create logged out", method: "POST", path: "/api/cloud/agents", body: `{"agentName":"a"}`, wantStatus: 401,
 			setup: fail("CreateAgent", app.ErrNotLoggedIn), wantJSON: errJSON("Not connected to Eliza Cloud")},
+		{name: "create logged out is 401 before the body", method: "POST", path: "/api/cloud/agents", body: `[]`, wantStatus: 401,
+			setup: func(f *fakeBackend) { f.loggedIn = false }, wantJSON: errJSON("Not connected to Eliza Cloud"), noCall: true},
 		{name: "agent not found", method: "GET", path: agentPath(id, ""), wantStatus: 404,
 			setup: fail("GetAgent", &cloud.HTTPError{Status: 404, Message: "Agent not found"}), wantJSON: errJSON("Agent not found")},
 		{name: "provision conflict", method: "POST", path: agentPath(id, "provision"), wantStatus: 409,

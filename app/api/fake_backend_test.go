@@ -20,6 +20,7 @@ type fakeBackend struct {
 	panics map[string]bool  // method name → it panics
 
 	loginStatus app.LoginStatus
+	loggedIn    bool // Snapshot().LoggedIn; true from newFake
 	shown       bool
 	sub         *fakeSub
 	// chatStream replaces the default ChatStream (onStart, two chunks).
@@ -43,6 +44,7 @@ func newFake() *fakeBackend {
 		errs:        map[string]error{},
 		panics:      map[string]bool{},
 		loginStatus: app.LoginStatus{Status: "pending"},
+		loggedIn:    true,
 		sub:         newFakeSub(8),
 	}
 }
@@ -69,6 +71,18 @@ func (f *fakeBackend) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+// mutatingCalls are the recorded calls other than Snapshot, the one
+// read-only call a handler may make before validating its input.
+func (f *fakeBackend) mutatingCalls() []string {
+	var out []string
+	for _, c := range f.Calls() {
+		if c != "Snapshot" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // called reports whether a call starting with prefix was recorded.
 func (f *fakeBackend) called(prefix string) bool {
 	for _, c := range f.Calls() {
@@ -87,7 +101,7 @@ func (f *fakeBackend) Version() string { return testVersion }
 
 func (f *fakeBackend) Snapshot() app.Snapshot {
 	_ = f.record("Snapshot")
-	return app.Snapshot{Version: testVersion, Settings: app.SettingsView{Notifications: true, ConfigPath: "/tmp/milady.json"}}
+	return app.Snapshot{Version: testVersion, LoggedIn: f.loggedIn, Settings: app.SettingsView{Notifications: true, ConfigPath: "/tmp/milady.json"}}
 }
 
 func (f *fakeBackend) Status(context.Context) app.StatusView {

@@ -48,6 +48,11 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Milady-Token, X-Api-Key")
 		h.Set("Access-Control-Expose-Headers", "Retry-After")
 		h.Set("Access-Control-Max-Age", "600")
+		if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+			// Chrome's Private Network Access preflight: an allowed page may
+			// reach this loopback server.
+			h.Set("Access-Control-Allow-Private-Network", "true")
+		}
 	}
 	// The answer depends on Origin, so caches must key on it even when no
 	// CORS header was added.

@@ -24,9 +24,15 @@ func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agents": agents})
 }
 
-// createAgent validates the body before anything reaches the Backend: a
-// non-string agentName is a 400 here, not a 500 as in Milady (SPEC §13).
+// createAgent checks in Milady's order: logged in (401), then the body
+// (a non-string agentName is a 400 here, not a 500 as in Milady, SPEC §13).
+// The login check only reads the snapshot; nothing that changes state is
+// called before the body is valid.
 func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
+	if !s.b.Snapshot().LoggedIn {
+		s.writeError(w, r, app.ErrNotLoggedIn)
+		return
+	}
 	body, ok := readObject(w, r)
 	if !ok {
 		return

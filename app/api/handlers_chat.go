@@ -30,7 +30,7 @@ func chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInput, bool) {
 		return app.ChatInput{}, false
 	}
 	if len(text) > maxChatText {
-		writeMessage(w, http.StatusBadRequest, fmt.Sprintf("text is too long (at most %d bytes)", maxChatText))
+		writeMessage(w, http.StatusBadRequest, "text is too long (at most 32 KiB)")
 		return app.ChatInput{}, false
 	}
 	room, _, err := body.str("roomId")
