@@ -1,0 +1,155 @@
+// The dashboard's one store: the latest Snapshot plus what the views need
+// from the event stream (toasts, the last backup event, whether the stream
+// is live). `reduce` is pure and tested; `createAppStore` wires it to a
+// Backend: subscribe, pull once, then follow events (STYLE.md lesson 1).
+
+import { writable, type Readable } from 'svelte/store';
+import type { Backend, LiveState } from './backend';
+import type { AppEvent, BackupEvent, Notice, Snapshot } from './types';
+
+export interface Toast extends Notice {
+  id: number;
+}
+
+export interface AppState {
+  snapshot: Snapshot | null;
+  toasts: Toast[];
+  /** The last backup event, so an open backups panel knows to refresh. */
+  lastBackup: (BackupEvent & { seq: number }) | null;
+  live: LiveState;
+  /** Why the first snapshot could not be loaded, if it could not. */
+  loadError: string | null;
+  /** Bumped on every event that replaces the snapshot (see createAppStore). */
+  generation: number;
+  nextId: number;
+}
+
+export const initialState: AppState = {
+  snapshot: null,
+  toasts: [],
+  lastBackup: null,
+  live: 'connecting',
+  loadError: null,
+  generation: 0,
+  nextId: 1,
+};
+
+/** At most this many toasts are kept; the oldest goes first. */
+export const MAX_TOASTS = 4;
+
+/**
+ * reduce applies one event. `snapshot` and `state` replace the snapshot;
+ * the partial events patch it; an event that needs a snapshot is dropped
+ * while there is none (the pull that follows includes it).
+ */
+export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
+  const snap = s.snapshot;
+  switch (ev.type) {
+    case 'snapshot':
+    case 'state':
+      return { ...s, snapshot: ev.data, generation: s.generation + 1, loadError: null };
+    case 'credits':
+      return snap ? { ...s, snapshot: { ...snap, credits: ev.data } } : s;
+    case 'settings':
+      return snap ? { ...s, snapshot: { ...snap, settings: ev.data } } : s;
+    case 'login': {
+      if (!snap) return s;
+      const d = ev.data;
+      return {
+        ...s,
+        snapshot: {
+          ...snap,
+          login: {
+            ...snap.login,
+            status: d.status,
+            keyPrefix: d.keyPrefix ?? snap.login.keyPrefix,
+            error: d.error,
+          },
+        },
+      };
+    }
+    case 'heartbeat': {
+      if (!snap || (ev.data.agentId && snap.connection.agentId && ev.data.agentId !== snap.connection.agentId)) {
+        return s;
+      }
+      return { ...s, snapshot: { ...snap, connection: { ...snap.connection, lastHeartbeatAt: ev.data.at } } };
+    }
+    case 'backup': {
+      const seq = (s.lastBackup?.seq ?? 0) + 1;
+      const next = { ...s, lastBackup: { ...ev.data, seq } };
+      if (snap && ev.data.ok && (!ev.data.agentId || ev.data.agentId === snap.connection.agentId)) {
+        next.snapshot = { ...snap, connection: { ...snap.connection, lastBackupAt: now.toISOString() } };
+      }
+      return next;
+    }
+    case 'notice': {
+      const toast: Toast = { ...ev.data, id: s.nextId };
+      const toasts = [...s.toasts, toast].slice(-MAX_TOASTS);
+      const next = { ...s, toasts, nextId: s.nextId + 1 };
+      if (snap) next.snapshot = { ...snap, lastNotice: ev.data, noticeCount: (snap.noticeCount ?? 0) + 1 };
+      return next;
+    }
+    default:
+      return s;
+  }
+}
+
+/** needsRefetch: a finished login changes more than its event says. */
+export function needsRefetch(ev: AppEvent): boolean {
+  return ev.type === 'login' && ev.data.status === 'authenticated';
+}
+
+export interface AppStore extends Readable<AppState> {
+  /** start subscribes and pulls the first snapshot; returns a stop function. */
+  start(): () => void;
+  /** refresh pulls a snapshot now (after login, logout, or on demand). */
+  refresh(): Promise<void>;
+  dismiss(id: number): void;
+  /** toast shows a local message (e.g. an action's success). */
+  toast(n: Notice): void;
+}
+
+/** createAppStore binds the reducer to a backend. */
+export function createAppStore(backend: Backend, now: () => Date = () => new Date()): AppStore {
+  const store = writable<AppState>(initialState);
+  let state = initialState;
+  const set = (s: AppState) => {
+    state = s;
+    store.set(s);
+  };
+  const apply = (ev: AppEvent) => set(reduce(state, ev, now()));
+
+  // A pulled snapshot is applied only if no newer full snapshot arrived
+  // while the pull was in flight, so a slow pull never rolls state back.
+  const refresh = async () => {
+    const gen = state.generation;
+    try {
+      const snap = await backend.getSnapshot();
+      if (state.generation === gen) apply({ type: 'snapshot', data: snap });
+    } catch (e) {
+      if (state.snapshot === null) set({ ...state, loadError: (e as Error).message });
+    }
+  };
+
+  return {
+    subscribe: store.subscribe,
+    refresh,
+    start() {
+      const stop = backend.subscribe(
+        (ev) => {
+          apply(ev);
+          if (needsRefetch(ev)) void refresh();
+        },
+        (live) => set({ ...state, live }),
+      );
+      void refresh();
+      return stop;
+    },
+    dismiss(id) {
+      set({ ...state, toasts: state.toasts.filter((t) => t.id !== id) });
+    },
+    toast(n) {
+      set({ ...state, toasts: [...state.toasts, { ...n, id: state.nextId }].slice(-MAX_TOASTS), nextId: state.nextId + 1 });
+    },
+  };
+}
