@@ -139,6 +139,9 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 	if f.Delay > 0 && !f.SlowBody {
 		if !s.sleep(r, f.Delay) {
+			// The client gave up (or the server is closing): answering now
+			// could hand a half-cancelled client an empty 200.
+			resetConnection(w)
 			return true
 		}
 	}

@@ -24,13 +24,22 @@ type resp struct {
 // v" style strings) and decodes a JSON object answer when there is one.
 func call(t *testing.T, s *Server, method, path, body string, headers ...string) resp {
 	t.Helper()
+	r, err := try(s, method, path, body, headers...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// try is call without the test: safe from other goroutines.
+func try(s *Server, method, path, body string, headers ...string) (resp, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, s.URL()+path, rd)
 	if err != nil {
-		t.Fatalf("new request: %v", err)
+		return resp{}, err
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -41,18 +50,18 @@ func call(t *testing.T, s *Server, method, path, body string, headers ...string)
 	}
 	res, err := s.HTTPClient().Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return resp{}, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("read %s %s: %v", method, path, err)
+		return resp{}, err
 	}
 	out := resp{status: res.StatusCode, header: res.Header, raw: string(b)}
 	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
 		_ = json.Unmarshal(b, &out.body)
 	}
-	return out
+	return out, nil
 }
 
 // key is the header carrying k as X-API-Key.

@@ -73,6 +73,7 @@ func (s *Server) routes() http.Handler {
 			lat := s.st.latency
 			s.mu.Unlock()
 			if !s.sleep(r, lat) {
+				resetConnection(w)
 				return
 			}
 		}

@@ -51,8 +51,10 @@ type Options struct {
 	Clock clock.Clock
 	// Mode is the provisioning mode. Default ModeAsync.
 	Mode Mode
-	// ProvisionDelay is how long (on Clock) a provisioning job takes. Zero
-	// means the job completes on the first poll after it was created.
+	// ProvisionDelay is how long (on Clock) a provisioning job (or a sync
+	// provision) takes. Jobs are evaluated lazily: zero means the job is
+	// "pending" in the 202 answer and completed on the next request that
+	// looks at it (typically the first job poll).
 	ProvisionDelay time.Duration
 	// JobPollIntervalMs is the polling.intervalMs the job responses
 	// announce. Default 5000; tests use something small.
