@@ -352,3 +352,28 @@ func TestLogoutNeverFails(t *testing.T) {
 		setup:      func(f *fakeBackend) { f.errs["Logout"] = fmt.Errorf("save config: disk full") },
 		wantStatus: 200, wantJSON: `{"ok":true,"status":"disconnected"}`}}, nil)
 }
+
+// TestRouteTableUnambiguous: no path can match two routes with the same
+// method, so the table reads as the whole truth.
+func TestRouteTableUnambiguous(t *testing.T) {
+	t.Parallel()
+	routes := New(Options{Backend: newFake()}).(*server).routes
+	overlap := func(a, b route) bool {
+		if a.method != b.method || len(a.segs) != len(b.segs) {
+			return false
+		}
+		for i := range a.segs {
+			if a.segs[i] != b.segs[i] && a.segs[i] != idSegment && b.segs[i] != idSegment {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range routes {
+		for j := i + 1; j < len(routes); j++ {
+			if overlap(routes[i], routes[j]) {
+				t.Errorf("%s %s overlaps %s", routes[i].method, routes[i].pattern, routes[j].pattern)
+			}
+		}
+	}
+}
