@@ -1,0 +1,48 @@
+package tray
+
+import (
+	"io"
+	"log/slog"
+)
+
+// DefaultIconSize is the pixel size icons are rendered at. Hosts scale the
+// pixmap to their panel (16–24 px usually); 32 keeps edges crisp after
+// downscaling without sending large pixmaps over D-Bus on every change.
+const DefaultIconSize = 32
+
+// Autostart is the start-at-login switch; its file is the truth, so the
+// tray reads Enabled() on every render instead of caching it.
+type Autostart interface {
+	Enabled() bool
+	Enable() error
+	Disable() error
+}
+
+// Options are the tray's collaborators; every field may be zero.
+type Options struct {
+	// Logger receives click errors and lifecycle lines (never the API key:
+	// the tray never sees it). Nil discards.
+	Logger *slog.Logger
+	// Autostart toggles start at login. Nil hides the checkbox.
+	Autostart Autostart
+	// OpenDashboard shows the dashboard (the window, or the browser in a
+	// windowless run). Nil falls back to Backend.ShowWindow.
+	OpenDashboard func()
+	// OnQuit, if set, runs after Backend.Quit when the user picks Quit, for
+	// a shell that must stop its own loop too.
+	OnQuit func()
+	// IconSize overrides DefaultIconSize.
+	IconSize int
+}
+
+// withDefaults fills the optional fields so the rest of the package never
+// checks for nil loggers or sizes.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.IconSize <= 0 {
+		o.IconSize = DefaultIconSize
+	}
+	return o
+}
