@@ -35,6 +35,7 @@ func main() {
 	sim := flag.Bool("sim", false, "pretend to run against the simulator")
 	port := flag.Int("port", 2138, "listen port")
 	hidden := flag.Bool("hidden", false, "start hidden")
+	tray := flag.Bool("tray-present", false, "pretend a tray host is present (closing hides)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -66,7 +67,7 @@ func main() {
 		APIHandler:      mux,
 		Title:           title,
 		Hidden:          *hidden,
-		TrayHostPresent: func() bool { return false },
+		TrayHostPresent: func() bool { return *tray },
 		Logger:          log,
 		OnReady:         func(desktop.Window) { log.Info("devmain: window up") },
 	})
