@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	"github.com/pkg/browser"
 	"github.com/wailsapp/wails/v2"
@@ -18,8 +21,7 @@ import (
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 )
 
-// Window geometry and colour. The background matches the dashboard's dark
-// theme so the window does not flash white before the page paints.
+// Window geometry.
 const (
 	windowWidth     = 1100
 	windowHeight    = 760
@@ -27,13 +29,11 @@ const (
 	windowMinHeight = 600
 )
 
-var backgroundRGB = [3]uint8{0x11, 0x13, 0x18}
-
 // Supported reports whether this binary was built with a window.
 func Supported() bool { return true }
 
-// Run opens the window and blocks until it is closed for good (Quit, or
-// the close button without a tray host). It needs the build tags
+// Run opens the window and blocks until it is closed for good (Window.Quit,
+// SIGINT/SIGTERM, or the close button without a tray host). It needs the build tags
 // "desktop,production" (plus webkit2_41 on Linux) and a display; check
 // DisplayAvailable first. A panic inside Wails (e.g. "failed to init GTK")
 // is returned as an error so the caller can fall back to headless mode.
@@ -54,6 +54,7 @@ func Run(opts Options) (err error) {
 		opener = OpenerFunc(browser.OpenURL)
 	}
 
+	bg := windowBackground(os.Getenv)
 	win := &runtimeWindow{}
 	em := &runtimeEmitter{}
 	facade := New(Config{
@@ -68,6 +69,24 @@ func Run(opts Options) (err error) {
 	})
 	win.facade = facade
 
+	// Wails turns SIGINT/SIGTERM into a close, which hide-on-close would
+	// swallow when a tray host is present; make a signal a real quit.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sigs)
+		close(done)
+	}()
+	go func() {
+		select {
+		case s := <-sigs:
+			log.Info("window: quitting on signal", "signal", s.String())
+			win.Quit()
+		case <-done:
+		}
+	}()
+
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("run window: wails panicked: %v", r)
@@ -80,7 +99,7 @@ func Run(opts Options) (err error) {
 		MinWidth:         windowMinWidth,
 		MinHeight:        windowMinHeight,
 		StartHidden:      opts.Hidden,
-		BackgroundColour: options.NewRGB(backgroundRGB[0], backgroundRGB[1], backgroundRGB[2]),
+		BackgroundColour: options.NewRGB(bg[0], bg[1], bg[2]),
 		AssetServer: &assetserver.Options{
 			Assets:  opts.Assets,
 			Handler: opts.APIHandler,

@@ -83,23 +83,28 @@ fi
 eval "$(xdotool getwindowgeometry --shell "$wid")" # X Y WIDTH HEIGHT
 crop="${WIDTH}x${HEIGHT}+${X}+${Y}"
 
-# 3. A screenshot of the window is not blank: WebKit may paint a moment after
-# the page reports ready, so retry for a few seconds.
-blank=1
-for _ in $(seq 1 20); do
-	shot "$WT_SHOT"
-	read -r sd colours < <("$convert" "$WT_SHOT" -crop "$crop" +repage \
-		-format "%[fx:standard_deviation] %k\n" info: 2>/dev/null)
-	if awk -v sd="${sd:-0}" -v n="${colours:-0}" 'BEGIN { exit !(sd > 0.01 && n >= 32) }'; then
-		blank=0
-		break
-	fi
-	sleep 0.5
-done
-if ((blank)); then
-	fail "the window looks blank (stddev ${sd:-?}, ${colours:-?} colours) — see build/window-test.png"
-else
+# 3. A screenshot of the window is not blank. The page may still be
+# fetching its first state when it reports ready, so wait (up to 10 s) for
+# two screenshots in a row to show the same pixels.
+pixels() { "$convert" "$1" -crop "$crop" +repage -format "%#" info: 2>/dev/null; }
+settle() {
+	local prev="" cur
+	for _ in $(seq 1 20); do
+		shot "$WT_SHOT"
+		cur=$(pixels "$WT_SHOT")
+		[[ -n $cur && $cur == "$prev" ]] && return 0
+		prev=$cur
+		sleep 0.5
+	done
+	return 1
+}
+settle || echo "note: the window kept changing for 10 s; using the last screenshot"
+read -r sd colours < <("$convert" "$WT_SHOT" -crop "$crop" +repage \
+	-format "%[fx:standard_deviation] %k\n" info: 2>/dev/null)
+if awk -v sd="${sd:-0}" -v n="${colours:-0}" 'BEGIN { exit !(sd > 0.01 && n >= 32) }'; then
 	pass "screenshot not blank (stddev $sd, $colours colours) → build/window-test.png"
+else
+	fail "the window looks blank (stddev ${sd:-?}, ${colours:-?} colours) — see build/window-test.png"
 fi
 
 # 4. The REST API is up beside the window.
@@ -136,7 +141,8 @@ xdotool key --clearmodifiers Return
 if opened_login 3; then
 	how="Return on the focused login button"
 else
-	# b) Click the main button, found on the screenshot.
+	# b) Click the main button, found on a fresh screenshot.
+	settle >/dev/null
 	read -r bx by < <(button_centre)
 	if [[ -n ${bx:-} ]]; then
 		xdotool mousemove --sync $((X + bx)) $((Y + by)) click 1

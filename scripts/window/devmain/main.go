@@ -36,6 +36,7 @@ func main() {
 	port := flag.Int("port", 2138, "listen port")
 	hidden := flag.Bool("hidden", false, "start hidden")
 	tray := flag.Bool("tray-present", false, "pretend a tray host is present (closing hides)")
+	assetDir := flag.String("assets", "", "serve this folder (e.g. frontend/dist) instead of the built-in page")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -61,6 +62,9 @@ func main() {
 		title += " — SIMULATOR"
 	}
 	dist, _ := fs.Sub(assets, "assets")
+	if *assetDir != "" {
+		dist = os.DirFS(*assetDir)
+	}
 	err = desktop.Run(desktop.Options{
 		Backend:         b,
 		Assets:          dist,
