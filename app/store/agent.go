@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// LocalAgent returns the local agent's id, a UUID made the first time it is
+// asked for and the same for the life of the database.
+func (d *DB) LocalAgent(ctx context.Context) (string, error) {
+	var id string
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = localAgentTx(ctx, tx, d)
+		return err
+	})
+	return id, err
+}
+
+func localAgentTx(ctx context.Context, tx *sql.Tx, d *DB) (string, error) {
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO local_agent (id, agent_uuid, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		uuid.NewString(), ms(d.now())); err != nil {
+		return "", fmt.Errorf("create local agent: %w", err)
+	}
+	var id string
+	if err := tx.QueryRowContext(ctx, `SELECT agent_uuid FROM local_agent WHERE id = 1`).Scan(&id); err != nil {
+		return "", fmt.Errorf("read local agent: %w", err)
+	}
+	return id, nil
+}
+
+// SetSecret stores a secret of the local agent (creating the agent record if
+// needed), e.g. ELIZAOS_CLOUD_API_KEY at login. The file is 0600; values
+// are not encrypted.
+func (d *DB) SetSecret(ctx context.Context, name, value string) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		id, err := localAgentTx(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_secrets (agent_uuid, name, value, updated_at)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (agent_uuid, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			id, name, value, ms(d.now())); err != nil {
+			return fmt.Errorf("save secret %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// DeleteSecret removes a secret of the local agent (at log-out); a secret
+// that is not there is not an error.
+func (d *DB) DeleteSecret(ctx context.Context, name string) error {
+	if _, err := d.db.ExecContext(ctx,
+		`DELETE FROM agent_secrets WHERE name = ? AND agent_uuid = (SELECT agent_uuid FROM local_agent WHERE id = 1)`,
+		name); err != nil {
+		return fmt.Errorf("delete secret %s: %w", name, err)
+	}
+	return nil
+}
+
+// Secret returns a secret of the local agent and whether it is set.
+func (d *DB) Secret(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx,
+		`SELECT s.value FROM agent_secrets s JOIN local_agent a ON a.agent_uuid = s.agent_uuid
+		 WHERE a.id = 1 AND s.name = ?`, name).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	return v, true, nil
+}
+
+// SetFlag stores a small piece of app state, e.g. "logged_out".
+func (d *DB) SetFlag(ctx context.Context, name, value string) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO flags (name, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		name, value, ms(d.now())); err != nil {
+		return fmt.Errorf("save flag %s: %w", name, err)
+	}
+	return nil
+}
+
+// Flag returns a flag and whether it is set.
+func (d *DB) Flag(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM flags WHERE name = ?`, name).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("read flag %s: %w", name, err)
+	}
+	return v, true, nil
+}
+
+// DeleteFlag removes a flag; a flag that is not set is not an error.
+func (d *DB) DeleteFlag(ctx context.Context, name string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM flags WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("delete flag %s: %w", name, err)
+	}
+	return nil
+}
