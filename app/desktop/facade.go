@@ -85,8 +85,7 @@ type App struct {
 	quitting bool            // Quit was asked for: closing must not be prevented
 	ctx      context.Context // cancelled at shutdown; nil before startup
 	cancel   context.CancelFunc
-	stopped  chan struct{} // closed when the event forwarder has returned
-	workers  sync.WaitGroup
+	workers  sync.WaitGroup // the event forwarder and keepReachable
 	started  bool
 }
 
@@ -130,18 +129,19 @@ func (a *App) startup(ctx context.Context) {
 	a.started = true
 	// Detached from Wails' context on purpose: that one is never cancelled,
 	// and calls still in flight at quit must be told to stop.
-	a.ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	a.stopped = make(chan struct{})
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.ctx, a.cancel = life, cancel
+	sub := a.backend.Subscribe()
 	a.workers.Add(1)
 	go func() {
 		defer a.workers.Done()
-		a.forward(a.ctx, a.backend.Subscribe(), a.stopped)
+		a.forward(life, sub)
 	}()
 	if a.startHidden && a.window != nil {
 		a.workers.Add(1)
 		go func() {
 			defer a.workers.Done()
-			a.keepReachable(a.ctx)
+			a.keepReachable(life)
 		}()
 	}
 }
@@ -180,8 +180,7 @@ func (a *App) trayHostPresent() bool {
 // forward copies every Backend event to the page as a runtime event named
 // after its type, so the page's EventsOn('state', …) sees the same stream
 // as the browser's SSE. One goroutine keeps the order.
-func (a *App) forward(ctx context.Context, sub app.Subscription, stopped chan<- struct{}) {
-	defer close(stopped)
+func (a *App) forward(ctx context.Context, sub app.Subscription) {
 	defer sub.Close()
 	for {
 		select {
