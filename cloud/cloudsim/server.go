@@ -8,6 +8,14 @@
 // matching Go methods) lets tests and demos steer it: balance, heartbeat
 // failures, latency, provisioning mode and failures, and injected faults.
 //
+// Control API (JSON, no auth, loopback only, never faulted or logged):
+// GET /__sim/state; POST /__sim/balance {balance}; POST /__sim/heartbeat
+// {fail}; POST /__sim/latency {ms}; POST /__sim/mode {mode, delayMs}; POST
+// /__sim/provision {fail}; POST /__sim/faults (a Fault, durations in ms:
+// method, path, count, status, body, redirectTo, malformed, delayMs,
+// slowBody, reset); DELETE /__sim/faults; GET and DELETE /__sim/requests;
+// POST /__sim/sessions/{id}/approve; POST /__sim/revoke.
+//
 // The simulator serves HTTPS with a certificate it generates, because the
 // real client refuses plain http; tests get the trust pool from CertPool or
 // a ready client from HTTPClient.
@@ -59,7 +67,8 @@ type Options struct {
 	// JobPollIntervalMs is the polling.intervalMs the job responses
 	// announce. Default 5000; tests use something small.
 	JobPollIntervalMs int
-	// InitialBalance is the organization's credit balance in USD. Default 25.
+	// InitialBalance is the organization's credit balance in USD. Zero means
+	// the default 25; call SetBalance(0) for an empty account.
 	InitialBalance float64
 	// Addr is the listen address. Default "127.0.0.1:0".
 	Addr string
