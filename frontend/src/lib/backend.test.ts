@@ -63,7 +63,7 @@ describe('Wails backend', () => {
     const RestoreAgent = vi.fn(async () => ({ restoredFromBackupId: 'b1', snapshotType: 'manual', createdAt: 'x' }));
     const CreateAgent = vi.fn(async () => ({ id: 'a9' }));
     const GetCredits = vi.fn(async () => ({ connected: true, balance: 3 }));
-    const b = createWailsBackend(fakeApp({ RestoreAgent, CreateAgent, GetCredits } as Partial<WailsApp>), rt);
+    const b = createWailsBackend(fakeApp({ RestoreAgent, CreateAgent, GetCredits } as unknown as Partial<WailsApp>), rt);
     expect(b.kind).toBe('wails');
     await b.restoreAgent('a1', 'b1');
     expect(RestoreAgent).toHaveBeenCalledWith('a1', 'b1');

@@ -62,6 +62,15 @@ describe('reduce', () => {
     expect(s.snapshot?.lastNotice?.message).toBe('m5');
   });
 
+  it('drops balance toasts once the balance is fine again', () => {
+    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical' } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed' } }, NOW);
+    s = reduce(s, { type: 'credits', data: { balance: 1, low: true, critical: false, topUpUrl: '' } }, NOW);
+    expect(s.toasts).toHaveLength(2);
+    s = reduce(s, { type: 'credits', data: { balance: 25, low: false, critical: false, topUpUrl: '' } }, NOW);
+    expect(s.toasts.map((t) => t.message)).toEqual(['backup failed']);
+  });
+
   it('asks for a refetch only when a login completes', () => {
     expect(needsRefetch({ type: 'login', data: { status: 'authenticated' } })).toBe(true);
     expect(needsRefetch({ type: 'login', data: { status: 'pending' } })).toBe(false);

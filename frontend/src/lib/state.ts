@@ -48,8 +48,13 @@ export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
     case 'snapshot':
     case 'state':
       return { ...s, snapshot: ev.data, generation: s.generation + 1, loadError: null };
-    case 'credits':
-      return snap ? { ...s, snapshot: { ...snap, credits: ev.data } } : s;
+    case 'credits': {
+      if (!snap) return s;
+      // A balance warning is moot once the balance is fine again.
+      const fine = !ev.data.low && !ev.data.critical && ev.data.balance !== null;
+      const toasts = fine ? s.toasts.filter((t) => t.kind !== 'credits') : s.toasts;
+      return { ...s, toasts, snapshot: { ...snap, credits: ev.data } };
+    }
     case 'settings':
       return snap ? { ...s, snapshot: { ...snap, settings: ev.data } } : s;
     case 'login': {
