@@ -1,0 +1,245 @@
+package notify
+
+import (
+	"bufio"
+	"bytes"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// privateBus starts a dbus-daemon of its own for the test and returns its
+// address. Without dbus-daemon the test is skipped, unless CI is set: there
+// a missing daemon means the test setup is broken, which must not pass.
+func privateBus(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("dbus-daemon not installed (apt-get install dbus-daemon); set CI=1 to make this a failure")
+		}
+		t.Fatalf("dbus-daemon not installed and CI is set: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "bus")
+	cmd := exec.Command(bin, "--session", "--print-address", "--nofork", "--address=unix:path="+sock)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer // its warnings (fd limits as non-root…) only matter on failure
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dbus-daemon: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() && stderr.Len() > 0 {
+			t.Logf("dbus-daemon stderr:\n%s", stderr.String())
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case addr := <-line:
+		if addr == "" {
+			t.Fatal("dbus-daemon printed no address")
+		}
+		return addr
+	case <-time.After(10 * time.Second):
+		t.Fatal("dbus-daemon did not print its address within 10 s")
+	}
+	return ""
+}
+
+// notifyCall is one Notify call as the stub server received it.
+type notifyCall struct {
+	AppName    string
+	ReplacesID uint32
+	Icon       string
+	Summary    string
+	Body       string
+	Actions    []string
+	Hints      map[string]dbus.Variant
+	Timeout    int32
+}
+
+// stubServer plays org.freedesktop.Notifications: it records each Notify
+// and answers with an id, reusing replaces_id when one is given, as real
+// servers do.
+type stubServer struct {
+	mu     sync.Mutex
+	calls  []notifyCall
+	nextID uint32
+}
+
+func (s *stubServer) Notify(appName string, replacesID uint32, icon, summary, body string,
+	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, notifyCall{appName, replacesID, icon, summary, body, actions, hints, timeout})
+	if replacesID != 0 {
+		return replacesID, nil
+	}
+	s.nextID++
+	return s.nextID + 100, nil
+}
+
+func (s *stubServer) GetCapabilities() ([]string, *dbus.Error) {
+	return []string{"body"}, nil
+}
+
+func (s *stubServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "stub", "milady-cloud tests", "1", "1.2", nil
+}
+
+func (s *stubServer) snapshot() []notifyCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]notifyCall(nil), s.calls...)
+}
+
+// serveStub connects to the bus at addr and owns the notification name.
+func serveStub(t *testing.T, addr string) *stubServer {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("stub connect: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	stub := &stubServer{}
+	if err := conn.Export(stub, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("stub RequestName = %v, %v", reply, err)
+	}
+	return stub
+}
+
+func urgencyOf(t *testing.T, c notifyCall) byte {
+	t.Helper()
+	v, ok := c.Hints["urgency"]
+	if !ok {
+		t.Fatalf("no urgency hint in %+v", c.Hints)
+	}
+	u, ok := v.Value().(byte)
+	if !ok {
+		t.Fatalf("urgency hint is %T, want byte", v.Value())
+	}
+	return u
+}
+
+func TestDBusSenderAgainstStubServer(t *testing.T) {
+	addr := privateBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+
+	s, err := NewDBusSender("Milady Cloud", "milady-cloud")
+	if err != nil {
+		t.Fatalf("NewDBusSender: %v", err)
+	}
+	defer s.Close()
+
+	// Nobody serves notifications yet: Send reports it.
+	if err := s.Send(lowAlert(1.5)); err == nil {
+		t.Fatal("Send with no notification server: no error")
+	}
+
+	stub := serveStub(t, addr)
+	p := NewPolicy()
+	for _, step := range []struct{ prev, next Input }{
+		{Input{}, bal(1.5)},                     // low
+		{bal(1.5), bal(0.3)},                    // critical, replaces low
+		{conn("reconnecting"), conn("error")},   // lost
+		{conn("connecting"), conn("connected")}, // reconnected, replaces lost
+		{bal(10), bal(10)},                      // nothing
+	} {
+		for _, a := range p.Observe(step.prev, step.next) {
+			if err := s.Send(a); err != nil {
+				t.Fatalf("Send(%s): %v", a.Title, err)
+			}
+		}
+	}
+	calls := stub.snapshot()
+	if len(calls) != 4 {
+		t.Fatalf("server got %d Notify calls, want 4: %+v", len(calls), calls)
+	}
+	low, crit, lost, back := calls[0], calls[1], calls[2], calls[3]
+	if low.AppName != "Milady Cloud" || low.Icon != "milady-cloud" || low.ReplacesID != 0 || low.Timeout != -1 {
+		t.Errorf("first call = %+v", low)
+	}
+	if low.Summary != "Eliza Cloud credits are low" ||
+		low.Body != "Eliza Cloud credits are low: $1.50 left. Top up to keep your agent running." {
+		t.Errorf("low summary/body = %q / %q", low.Summary, low.Body)
+	}
+	if u := urgencyOf(t, low); u != 1 {
+		t.Errorf("low urgency = %d, want 1", u)
+	}
+	if de, _ := low.Hints["desktop-entry"].Value().(string); de != "milady-cloud" {
+		t.Errorf("desktop-entry hint = %v", low.Hints["desktop-entry"])
+	}
+	if crit.ReplacesID != 101 {
+		t.Errorf("critical replaces_id = %d, want the low alert's id 101", crit.ReplacesID)
+	}
+	if u := urgencyOf(t, crit); u != 2 {
+		t.Errorf("critical urgency = %d, want 2", u)
+	}
+	if !strings.Contains(crit.Body, "$0.30 left") {
+		t.Errorf("critical body = %q", crit.Body)
+	}
+	if lost.ReplacesID != 0 {
+		t.Errorf("connection alert replaces_id = %d; it must not replace the credits alert", lost.ReplacesID)
+	}
+	if back.ReplacesID != 102 || back.Summary != "Reconnected" || urgencyOf(t, back) != 0 {
+		t.Errorf("reconnected call = %+v; want replaces_id 102 (the lost alert)", back)
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(lowAlert(1)); err == nil {
+		t.Error("Send after Close: no error")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestNewDBusSenderWithoutBus(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus-here"))
+	if s, err := NewDBusSender("x", ""); err == nil {
+		_ = s.Close()
+		t.Fatal("NewDBusSender with no bus: no error")
+	}
+}
+
+func TestLogSender(t *testing.T) {
+	var buf bytes.Buffer
+	s := LogSender{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	if err := s.Send(criticalAlert(0.3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(reconnectedAlert("Milady")); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"level=WARN", "kind=credits", "$0.30 left", "level=INFO", `"Reconnected to Milady."`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if err := (LogSender{}).Send(lowAlert(1)); err != nil {
+		t.Errorf("LogSender with nil logger: %v", err)
+	}
+}
