@@ -193,6 +193,13 @@ step('chat streams the reply', async () => {
   await page.screenshot({ path: join(SHOTS, 'chat.png'), fullPage: true });
 });
 
+step('the chat input refuses more than 32 KiB', async () => {
+  await byId('chat-input').fill('x'.repeat(32 * 1024 + 1));
+  await page.getByRole('alert').filter({ hasText: /too long/ }).waitFor();
+  assert(await byId('chat-send').isDisabled(), 'Send is enabled for an over-long message');
+  await byId('chat-input').fill('');
+});
+
 step('a heartbeat outage shows Reconnecting, then Connected again', async () => {
   await byId('nav-overview').click();
   await simPost('/__sim/heartbeat', { fail: 3 });
@@ -200,6 +207,48 @@ step('a heartbeat outage shows Reconnecting, then Connected again', async () => 
   await stateIs(/^Connected$/, Math.max(T, 90000));
   await byId('balance-amount').waitFor();
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+});
+
+step('backups: snapshot now, then restore after confirming', async () => {
+  await byId('nav-agents').click();
+  await row().getByTestId('agent-backups').click();
+  const panel = row().getByTestId('backups-panel');
+  await panel.waitFor();
+  const before = await panel.getByTestId('backup-row').count();
+  await panel.getByTestId('snapshot-now').click();
+  await panel.getByTestId('backup-row').nth(before).waitFor();
+  await panel.getByTestId('backup-row').first().getByRole('button', { name: 'Restore' }).click();
+  await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  await byId('confirm-ok').click();
+  await byId('notice').filter({ hasText: /restored/ }).waitFor();
+});
+
+step('the views are reachable with the keyboard', async () => {
+  await byId('nav-overview').click();
+  await page.locator('h1', { hasText: 'Overview' }).waitFor();
+  let onAgents = false;
+  for (let i = 0; i < 15 && !onAgents; i++) {
+    await page.keyboard.press('Tab');
+    onAgents = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'nav-agents');
+  }
+  assert(onAgents, 'Tab never reached the Agents link');
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  assert(
+    await page.evaluate(() => document.activeElement?.tagName === 'H1'),
+    'focus did not move to the new view heading',
+  );
+});
+
+step('delete the agent after confirming', async () => {
+  await row().getByTestId('agent-delete').click();
+  await byId('confirm-dialog').getByText(/cannot be undone/).waitFor();
+  await byId('confirm-cancel').click();
+  assert(await row().isVisible(), 'Cancel deleted the agent');
+  await row().getByTestId('agent-delete').click();
+  await byId('confirm-ok').click();
+  await row().waitFor({ state: 'detached', timeout: Math.max(T, 60000) });
+  await stateIs(/^Disconnected$/);
 });
 
 step('log out returns to the Login view', async () => {
