@@ -1,0 +1,31 @@
+//go:build !linux && !windows
+
+package tray
+
+import (
+	"log/slog"
+
+	"github.com/milady-ai/milady-cloud/app"
+)
+
+// Tray is a no-op on this OS: macOS would need systray on the main goroutine
+// before wails.Run (R-TRAY), which this build leaves out; the window stays
+// the way in.
+type Tray struct{ log *slog.Logger }
+
+// New returns a tray that never shows.
+func New(_ app.Backend, opts Options) *Tray {
+	return &Tray{log: opts.withDefaults().Logger}
+}
+
+// Start logs once and reports that no tray is shown.
+func (t *Tray) Start() bool {
+	t.log.Info("tray: not supported on this OS, running without a tray icon")
+	return false
+}
+
+// Stop does nothing.
+func (t *Tray) Stop() {}
+
+// TrayHostPresent is false: with no tray, closing the window must quit.
+func TrayHostPresent() bool { return false }

@@ -1,0 +1,223 @@
+//go:build linux && traye2e
+
+// These tests start the real systray over a private D-Bus, as a panel
+// would see it. Run them without -race (systray v1.12 races internally):
+//
+//	go test -tags traye2e ./app/tray/traytest/
+//
+// Each test re-runs itself in its own process: systray starts once per
+// process.
+package traytest_test
+
+import (
+	"bytes"
+	"log"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/app/tray"
+	"github.com/milady-ai/milady-cloud/app/tray/traytest"
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+const wait = 10 * time.Second
+
+func balance(v float64) *float64 { return &v }
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTrayEndToEnd drives the tray as a user would through a panel: reads
+// the item and its menu over D-Bus, clicks entries, and checks the Backend
+// calls and the menu after each state change.
+func TestTrayEndToEnd(t *testing.T) {
+	traytest.RequireDBusDaemon(t)
+	if !traytest.InSubprocess(t) {
+		return
+	}
+	bus := traytest.StartBus(t)
+	watcher := traytest.NewFakeWatcher(t, bus)
+	b := traytest.NewFakeBackend(app.Snapshot{Version: "test"})
+	autostart := &traytest.FakeAutostart{}
+	dashboard := make(chan struct{}, 8)
+	logs := &lockedBuffer{}
+	tr := tray.New(b, tray.Options{
+		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
+		Autostart:     autostart,
+		OpenDashboard: func() { dashboard <- struct{}{} },
+	})
+	if !tr.Start() {
+		t.Fatalf("Start() = false with a bus; logs:\n%s", logs)
+	}
+	t.Cleanup(tr.Stop)
+
+	item := traytest.ItemFor(t, bus, watcher.WaitRegistered(t))
+	if !tray.TrayHostPresent() {
+		t.Error("TrayHostPresent() = false with the fake watcher")
+	}
+
+	// Logged out.
+	p := item.WaitProps(t, "the logged-out tooltip", func(p traytest.ItemProps) bool { return p.Tooltip == "Not logged in" })
+	if p.Title != tray.AppTitle || p.IconW != tray.DefaultIconSize || p.IconH != tray.DefaultIconSize ||
+		len(p.IconARGB) != 4*p.IconW*p.IconH || p.Menu != traytest.DefaultMenu {
+		t.Errorf("item props: title %q, icon %dx%d (%d bytes), menu %q", p.Title, p.IconW, p.IconH, len(p.IconARGB), p.Menu)
+	}
+	loggedOutIcon := p.IconARGB
+	l := item.WaitMenu(t, "the logged-out menu", func(l traytest.Layout) bool {
+		return l.Shows("Not logged in") && l.Shows("Log in to Eliza Cloud…")
+	})
+	wantLabels := []string{"Not logged in", "---", "Log in to Eliza Cloud…", "Open Dashboard", "---", "Start at login", "---", "Quit"}
+	if got := l.VisibleLabels(); strings.Join(got, "|") != strings.Join(wantLabels, "|") {
+		t.Errorf("logged-out menu = %q, want %q", got, wantLabels)
+	}
+	if n := l.Find("Not logged in"); n.Enabled {
+		t.Error("status line is enabled")
+	}
+	if n := l.Find("Start at login"); n.ToggleType != "checkmark" || n.ToggleState != 0 {
+		t.Errorf("start at login = %+v, want an unchecked checkmark", n)
+	}
+	item.ClickLabel(t, l, "Log in to Eliza Cloud…")
+	b.WaitCall(t, "BeginBrowserLogin", wait)
+	waitSignal(t, dashboard, "dashboard after login click")
+
+	// Logged in with a last agent, disconnected, low balance.
+	b.Push(app.Snapshot{
+		LoggedIn: true, Connection: cloud.State{State: cloud.StateDisconnected},
+		Credits:     app.CreditsView{Balance: balance(1.5), Level: "low", Low: true},
+		LastAgentID: "agent-1", LastAgentName: "Remilia",
+	})
+	l = item.WaitMenu(t, "Connect to Remilia", func(l traytest.Layout) bool { return l.Shows("Connect to Remilia") })
+	wantLabels = []string{"Disconnected", "Balance: $1.50 — low", "---", "Connect to Remilia", "Open Dashboard",
+		"Top up credits…", "---", "Start at login", "---", "Log out", "Quit"}
+	if got := l.VisibleLabels(); strings.Join(got, "|") != strings.Join(wantLabels, "|") {
+		t.Errorf("logged-in menu = %q, want %q", got, wantLabels)
+	}
+	item.ClickLabel(t, l, "Connect to Remilia")
+	if c := b.WaitCall(t, "ConnectAgentAsync", wait); c.Args[0] != "agent-1" {
+		t.Errorf("ConnectAgentAsync%v, want agent-1", c.Args)
+	}
+	item.ClickLabel(t, l, "Balance: $1.50 — low")
+	b.WaitCall(t, "OpenTopUp", wait)
+
+	// Connected.
+	b.Push(app.Snapshot{
+		LoggedIn:    true,
+		Connection:  cloud.State{State: cloud.StateConnected, AgentID: "agent-1", AgentName: "Remilia"},
+		Credits:     app.CreditsView{Balance: balance(12.5), Level: "ok"},
+		LastAgentID: "agent-1", LastAgentName: "Remilia",
+	})
+	l = item.WaitMenu(t, "Connected — Remilia", func(l traytest.Layout) bool {
+		return l.Shows("Connected — Remilia") && l.Shows("Disconnect from Remilia") && l.Shows("Balance: $12.50")
+	})
+	p = item.WaitProps(t, "the connected tooltip", func(p traytest.ItemProps) bool { return p.Tooltip == "Connected — Remilia" })
+	if bytes.Equal(p.IconARGB, loggedOutIcon) {
+		t.Error("icon did not change from logged out to connected")
+	}
+	item.ClickLabel(t, l, "Disconnect from Remilia")
+	if c := b.WaitCall(t, "DisconnectAgent", wait); c.Args[0] != "agent-1" {
+		t.Errorf("DisconnectAgent%v, want agent-1", c.Args)
+	}
+
+	// Start at login: the autostart switch is the truth.
+	item.ClickLabel(t, l, "Start at login")
+	item.WaitMenu(t, "start at login checked", func(l traytest.Layout) bool {
+		n := l.Find("Start at login")
+		return n != nil && n.ToggleState == 1
+	})
+	if !autostart.Enabled() {
+		t.Error("autostart not enabled by the click")
+	}
+
+	item.ClickLabel(t, l, "Open Dashboard")
+	waitSignal(t, dashboard, "dashboard")
+	item.ClickLabel(t, l, "Top up credits…")
+	b.WaitCall(t, "OpenTopUp", wait)
+	item.ClickLabel(t, l, "Log out")
+	b.WaitCall(t, "Logout", wait)
+	item.ClickLabel(t, l, "Quit")
+	b.WaitCall(t, "Quit", wait)
+
+	tr.Stop()
+	if n := b.Subscribers(); n != 0 {
+		t.Errorf("%d subscriptions left open after Stop", n)
+	}
+	if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("unexpected warnings:\n%s", logs)
+	}
+}
+
+// TestTrayWithoutWatcher: a bus with no StatusNotifierWatcher (GNOME without
+// the AppIndicator extension) must not block or fail the app: Start returns,
+// systray logs one line, TrayHostPresent is false, and the item registers
+// as soon as a watcher appears.
+func TestTrayWithoutWatcher(t *testing.T) {
+	traytest.RequireDBusDaemon(t)
+	if !traytest.InSubprocess(t) {
+		return
+	}
+	bus := traytest.StartBus(t)
+	stdlog := &lockedBuffer{}
+	log.SetOutput(stdlog) // systray logs through the standard logger
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	logs := &lockedBuffer{}
+	b := traytest.NewFakeBackend(app.Snapshot{})
+	tr := tray.New(b, tray.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+
+	started := make(chan bool, 1)
+	go func() { started <- tr.Start() }()
+	select {
+	case ok := <-started:
+		if !ok {
+			t.Fatalf("Start() = false with a bus; logs:\n%s", logs)
+		}
+	case <-time.After(wait):
+		t.Fatal("Start() blocked without a watcher")
+	}
+	t.Cleanup(tr.Stop)
+	if tray.TrayHostPresent() {
+		t.Error("TrayHostPresent() = true with no watcher")
+	}
+	watcher := traytest.NewFakeWatcher(t, bus)
+	item := traytest.ItemFor(t, bus, watcher.WaitRegistered(t))
+	item.WaitMenu(t, "the menu after a late watcher", func(l traytest.Layout) bool { return l.Shows("Not logged in") })
+	if !tray.TrayHostPresent() {
+		t.Error("TrayHostPresent() = false after the watcher appeared")
+	}
+
+	lines := strings.Split(strings.TrimSpace(stdlog.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "failed to register") {
+		t.Errorf("want one systray line about registering, got:\n%s", stdlog)
+	}
+	tr.Stop()
+	if strings.TrimSpace(logs.String()) != "" {
+		t.Errorf("tray logged at info or above:\n%s", logs)
+	}
+}
+
+func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(wait):
+		t.Fatalf("no %s", what)
+	}
+}
