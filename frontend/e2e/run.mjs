@@ -116,6 +116,18 @@ step('dashboard opens on the Login view', async () => {
   assert(await byId('sim-badge').isVisible(), 'the SIMULATOR badge is missing in --sim mode');
 });
 
+step('a pending login can be cancelled', async () => {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), byId('login-button').click()]);
+  await byId('login-waiting').waitFor();
+  await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await byId('login-cancel').click();
+  await byId('login-button').waitFor();
+  await popup.close();
+  // The cancelled session stays cancelled: no late success logs us in.
+  await page.waitForTimeout(2500);
+  assert(await byId('login-button').isVisible(), 'the Login view went away after Cancel');
+});
+
 step('log in through the simulator Approve page', async () => {
   const [popup] = await Promise.all([page.waitForEvent('popup'), byId('login-button').click()]);
   await byId('login-waiting').filter({ hasText: 'Waiting for browser authentication' }).waitFor();
