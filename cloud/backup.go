@@ -23,6 +23,9 @@ func (m *Manager) startScheduler(s *connSession) {
 func (m *Manager) runScheduler(s *connSession) {
 	defer s.schedWG.Done()
 	ctx := s.schedCtx
+	if !s.waitReady(ctx) {
+		return
+	}
 	for {
 		if !clockSleep(ctx, m.clk, m.cfg.BackupInterval) {
 			return
@@ -39,8 +42,8 @@ func (m *Manager) runScheduler(s *connSession) {
 		s.schedWG.Add(1)
 		go func() {
 			defer s.schedWG.Done()
-			defer func() { <-s.snapSem }()
 			b, err := s.api.Snapshot(ctx, s.agentID)
+			<-s.snapSem // released before the event, so an observer of it may snapshot again
 			if err != nil && ctx.Err() != nil {
 				// The session is ending; its final snapshot reports instead.
 				m.log.Debug("scheduled snapshot cancelled", "agent", s.agentID)
@@ -97,8 +100,8 @@ func (m *Manager) guardedSnapshot(ctx context.Context, s *connSession, final boo
 	case <-ctx.Done():
 		return m.recordBackup(s, final, nil, fmt.Errorf("wait for the running snapshot: %w", contextCause(ctx)))
 	}
-	defer func() { <-s.snapSem }()
 	b, err := s.api.Snapshot(ctx, s.agentID)
+	<-s.snapSem
 	if err != nil && ctx.Err() != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w (%w)", cause, err)

@@ -247,6 +247,7 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 		st.AgentName = name
 		st.LastError = ""
 	})
+	close(s.ready)
 	m.mu.Unlock()
 	m.log.Info("connected to cloud agent", "agent", agentID, "name", name)
 	return nil
@@ -425,6 +426,10 @@ type connSession struct {
 	schedCancel context.CancelFunc
 	schedWG     sync.WaitGroup // the scheduler loop and its snapshot worker
 
+	// ready is closed when the session reaches connected; the scheduler and
+	// monitor start counting their first interval from there, so nothing
+	// they do can precede the connected event.
+	ready chan struct{}
 	// snapSem (capacity 1) is the "no overlap" guard shared by scheduled,
 	// manual and final snapshots.
 	snapSem chan struct{}
@@ -440,6 +445,7 @@ func newConnSession(api API, agentID string) *connSession {
 		agentID: agentID, api: api,
 		ctx: ctx, cancel: cancel,
 		schedCtx: sctx, schedCancel: scancel,
+		ready:   make(chan struct{}),
 		snapSem: make(chan struct{}, 1),
 	}
 }
@@ -457,6 +463,16 @@ func (s *connSession) stop() {
 	s.stopScheduler()
 	s.cancel()
 	s.wg.Wait()
+}
+
+// waitReady waits until the session is connected; false means it ended first.
+func (s *connSession) waitReady(ctx context.Context) bool {
+	select {
+	case <-s.ready:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // clockSleep waits d on clk; false means ctx ended first.

@@ -17,6 +17,9 @@ func (m *Manager) startMonitor(s *connSession) {
 func (m *Manager) runMonitor(s *connSession) {
 	defer s.wg.Done()
 	failures := 0
+	if !s.waitReady(s.ctx) {
+		return
+	}
 	for {
 		if !clockSleep(s.ctx, m.clk, m.cfg.HeartbeatInterval) {
 			return
