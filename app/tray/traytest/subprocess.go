@@ -25,6 +25,9 @@ const subprocessEnv = "TRAYTEST_SUBPROCESS"
 //	}
 func InSubprocess(t *testing.T) bool {
 	t.Helper()
+	if RaceEnabled {
+		t.Fatal("this test starts the real systray, which races internally (v1.12.2 refresh vs GetLayout): run it without -race")
+	}
 	if os.Getenv(subprocessEnv) == t.Name() {
 		return true
 	}
