@@ -212,11 +212,12 @@ type request struct {
 
 func (r request) String() string { return r.method + " " + r.path }
 
-// open sends r and returns the response (any non-redirect status) and the
-// cancel func of its context, to be called once the body has been read.
-func (c *Client) open(ctx context.Context, r request) (*http.Response, context.CancelFunc, error) {
+// open sends r and returns the response (any non-redirect status), the
+// request's own context (bounded by r.timeout) and its cancel func, to be
+// called once the body has been read.
+func (c *Client) open(ctx context.Context, r request) (*http.Response, context.Context, context.CancelFunc, error) {
 	if r.auth != authNone && c.apiKey == "" {
-		return nil, nil, ErrNotConfigured
+		return nil, nil, nil, ErrNotConfigured
 	}
 	var cancel context.CancelFunc
 	rctx := ctx
@@ -227,21 +228,21 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, context.C
 	}
 	if err := c.checkPolicy(rctx); err != nil {
 		cancel()
-		return nil, nil, c.transportError(ctx, r, err)
+		return nil, nil, nil, c.transportError(ctx, r, err)
 	}
 	var body io.Reader
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			cancel()
-			return nil, nil, fmt.Errorf("encode %s body: %w", r, err)
+			return nil, nil, nil, fmt.Errorf("encode %s body: %w", r, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(rctx, r.method, c.base+r.path, body)
 	if err != nil {
 		cancel()
-		return nil, nil, fmt.Errorf("build %s: %w", r, err)
+		return nil, nil, nil, fmt.Errorf("build %s: %w", r, err)
 	}
 	if r.stream {
 		req.Header.Set("Accept", "text/event-stream")
@@ -261,22 +262,25 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, context.C
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if rctx.Err() != nil && !errors.Is(err, ErrBlockedURL) {
+			err = fmt.Errorf("%w (%v)", rctx.Err(), err)
+		}
 		cancel()
 		c.log.Debug("cloud request failed", "request", r.String(), "error", err)
-		return nil, nil, c.transportError(ctx, r, err)
+		return nil, nil, nil, c.transportError(ctx, r, err)
 	}
 	c.log.Debug("cloud request", "request", r.String(), "status", resp.StatusCode, "elapsed", time.Since(start))
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		resp.Body.Close()
 		cancel()
-		return nil, nil, &RedirectError{Status: resp.StatusCode, Location: resp.Header.Get("Location")}
+		return nil, nil, nil, &RedirectError{Status: resp.StatusCode, Location: resp.Header.Get("Location")}
 	}
-	return resp, cancel, nil
+	return resp, rctx, cancel, nil
 }
 
 // exchange sends r and reads the whole (capped) body.
 func (c *Client) exchange(ctx context.Context, r request) (int, []byte, error) {
-	resp, cancel, err := c.open(ctx, r)
+	resp, rctx, cancel, err := c.open(ctx, r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -284,6 +288,10 @@ func (c *Client) exchange(ctx context.Context, r request) (int, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
+		if rctx.Err() != nil {
+			// A cut-off body after the deadline is the deadline's fault.
+			err = fmt.Errorf("%w (%v)", rctx.Err(), err)
+		}
 		return 0, nil, c.transportError(ctx, r, err)
 	}
 	if len(body) > maxResponseBytes {

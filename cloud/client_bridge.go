@@ -154,7 +154,7 @@ func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChun
 	}
 	call := rpcRequest{JSONRPC: "2.0", ID: uuid.NewString(), Method: "message.send", Params: paramsFor(msg)}
 	r := request{method: http.MethodPost, path: agentPath(agentID, "/stream"), auth: authAPIKey, body: call, stream: true}
-	resp, cancel, err := c.open(ctx, r)
+	resp, rctx, cancel, err := c.open(ctx, r)
 	if err != nil {
 		return fmt.Errorf("stream message to %s: %w", agentID, err)
 	}
@@ -171,6 +171,11 @@ func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChun
 	events := NewSSEReader(resp.Body)
 	for {
 		ev, err := events.Next()
+		if err != nil && rctx.Err() != nil {
+			// Cancellation can surface as a clean EOF when the server
+			// ends the response as the connection closes.
+			return fmt.Errorf("stream message to %s: %w", agentID, c.transportError(ctx, r, ctx.Err()))
+		}
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("stream message to %s: %w", agentID,
 				&unreachableError{cause: errors.New("the stream closed before the reply was complete")})
