@@ -194,6 +194,8 @@ func (m *Manager) Proxy() (*Proxy, error) {
 // first (final snapshot included). On failure whatever was started is
 // stopped, the state passes through error to disconnected with LastError
 // kept, and the error is returned (errors.Is matches the cloud sentinels).
+// Connecting to the agent that is already connected is a no-op; while that
+// agent is reconnecting, Connect starts over (final snapshot, provision).
 func (m *Manager) Connect(ctx context.Context, agentID string) error {
 	if agentID == "" {
 		return errors.New("connect to agent: the agent id is empty")
