@@ -264,7 +264,9 @@ type Backend interface {
 }
 
 // ErrNotLoggedIn is returned by agent and chat calls without an API key.
-var ErrNotLoggedIn = errors.New("Not connected to Eliza Cloud") //nolint:staticcheck // Milady's exact message
+//
+//lint:ignore ST1005 Milady's exact user-facing message, sent as is over REST.
+var ErrNotLoggedIn = errors.New("Not connected to Eliza Cloud")
 
 // Error is an error with the HTTP status the REST layer must answer and
 // optional extra JSON fields (e.g. requiredBalance). The Service uses it

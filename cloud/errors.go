@@ -9,7 +9,8 @@ import (
 // Sentinel kinds. Every error the client returns matches (errors.Is) at most
 // one of them, so the REST layer maps them to status codes in one place.
 var (
-	ErrNotConfigured       = errors.New("Cloud API key is not configured. Run cloud login first.") //nolint:staticcheck // user-facing sentence from Milady
+	//lint:ignore ST1005 Milady's exact user-facing sentence.
+	ErrNotConfigured       = errors.New("Cloud API key is not configured. Run cloud login first.")
 	ErrUnauthorized        = errors.New("unauthorized")
 	ErrNotFound            = errors.New("not found")
 	ErrConflict            = errors.New("conflict")

@@ -50,6 +50,12 @@ func classify(err error) errorAnswer {
 
 	status := http.StatusInternalServerError
 	message := err.Error()
+	// Upstream failures answer with the cloud's own words, not our
+	// wrapping context (SPEC §9.1).
+	var he *cloud.HTTPError
+	if errors.As(err, &he) && he.Message != "" {
+		message = he.Message
+	}
 	switch {
 	case errors.Is(err, app.ErrNotLoggedIn), errors.Is(err, cloud.ErrNotConfigured):
 		// SPEC §9.1: no key → 401 with Milady's exact sentence.

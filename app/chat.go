@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/milady-ai/milady-cloud/app/store"
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+// MaxChatText bounds one chat message (32 KiB).
+const MaxChatText = 32 << 10
+
+var channelTypes = map[string]bool{"DM": true, "GROUP": true, "VOICE_DM": true, "VOICE_GROUP": true, "API": true}
+
+// chatProxy validates the input and returns the connected agent's proxy.
+func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, InvalidInput("text is required")
+	}
+	if len(in.Text) > MaxChatText {
+		return nil, InvalidInput("text is too long (at most 32 KiB)")
+	}
+	if in.RoomID == "" {
+		in.RoomID = "web-chat"
+	}
+	if in.ChannelType == "" {
+		in.ChannelType = "DM"
+	}
+	if !channelTypes[in.ChannelType] {
+		return nil, InvalidInput("channelType must be one of DM, GROUP, VOICE_DM, VOICE_GROUP, API")
+	}
+	if s.currentClient() == nil {
+		return nil, ErrNotLoggedIn
+	}
+	return s.mgr.Proxy()
+}
+
+// Chat sends one message to the connected agent and returns the reply.
+func (s *Service) Chat(ctx context.Context, in ChatInput) (ChatReply, error) {
+	p, err := s.chatProxy(&in)
+	if err != nil {
+		return ChatReply{}, err
+	}
+	s.storeChat(p.AgentID(), in.RoomID, "user", in.Text)
+	reply, err := p.Send(ctx, in.Text, in.RoomID, in.ChannelType)
+	if err != nil {
+		return ChatReply{}, err
+	}
+	s.storeChat(p.AgentID(), in.RoomID, "agent", reply)
+	s.refreshCreditsSoon()
+	return ChatReply{Text: reply, AgentID: p.AgentID()}, nil
+}
+
+// ChatStream streams the reply chunk by chunk.
+func (s *Service) ChatStream(ctx context.Context, in ChatInput, onStart func(agentID string), onChunk func(text string) error) error {
+	p, err := s.chatProxy(&in)
+	if err != nil {
+		return err
+	}
+	onStart(p.AgentID())
+	s.storeChat(p.AgentID(), in.RoomID, "user", in.Text)
+	var full strings.Builder
+	err = p.Stream(ctx, in.Text, in.RoomID, in.ChannelType, func(chunk string) error {
+		full.WriteString(chunk)
+		return onChunk(chunk)
+	})
+	if full.Len() > 0 {
+		s.storeChat(p.AgentID(), in.RoomID, "agent", full.String())
+	}
+	s.refreshCreditsSoon()
+	return err
+}
+
+func (s *Service) storeChat(agentID, room, role, text string) {
+	m := store.ChatMessage{At: s.clk.Now(), AgentID: agentID, RoomID: room, Role: role, Text: text}
+	s.record(func(ctx context.Context) { _ = s.db.AddChatMessage(ctx, m) })
+}
+
+// ChatHistory returns the stored messages of a room with the connected (or
+// last) agent, oldest first.
+func (s *Service) ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error) {
+	if roomID == "" {
+		roomID = "web-chat"
+	}
+	s.mu.Lock()
+	agent := s.conn.AgentID
+	if agent == "" {
+		agent = s.lastAgentID
+	}
+	s.mu.Unlock()
+	out := []ChatMessage{}
+	if agent == "" {
+		return out, nil
+	}
+	rows, err := s.db.ChatMessages(ctx, agent, roomID, 500)
+	if err != nil {
+		return nil, s.errf("read chat history: %w", err)
+	}
+	for _, r := range rows {
+		out = append(out, ChatMessage{At: r.At, AgentID: r.AgentID, RoomID: r.RoomID, Role: r.Role, Text: r.Text})
+	}
+	return out, nil
+}

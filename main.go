@@ -1,0 +1,439 @@
+// Command milady-cloud is the Milady Cloud desktop app: a tray icon, a Wails
+// window and a local REST API that connect a Milady agent to Eliza Cloud.
+//
+// This file is the composition root only: flags, the single-instance check,
+// wiring, and the window. The work lives in packages cloud and app.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pkg/browser"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/app/api"
+	"github.com/milady-ai/milady-cloud/app/autostart"
+	"github.com/milady-ai/milady-cloud/app/config"
+	"github.com/milady-ai/milady-cloud/app/desktop"
+	"github.com/milady-ai/milady-cloud/app/notify"
+	"github.com/milady-ai/milady-cloud/app/store"
+	"github.com/milady-ai/milady-cloud/app/tray"
+	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/single"
+)
+
+//go:embed all:frontend/dist
+var dist embed.FS
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "0.1.0-dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+type flags struct {
+	hidden, headless, sim, open, showVersion bool
+	port                                     int
+	bind                                     string
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("milady-cloud", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := 2138
+	if v := os.Getenv("MILADY_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			return f, fmt.Errorf("MILADY_PORT=%q is not a port number", v)
+		}
+		port = p
+	}
+	bind := "127.0.0.1"
+	if v := os.Getenv("MILADY_API_BIND"); v != "" {
+		bind = v
+	}
+	fs.BoolVar(&f.hidden, "hidden", false, "start with the window hidden (used by start at login)")
+	fs.BoolVar(&f.headless, "headless", false, "no window, no tray: REST API and dashboard only")
+	fs.BoolVar(&f.sim, "sim", false, "run against the built-in offline Eliza Cloud simulator")
+	fs.BoolVar(&f.open, "open", false, "headless: open the dashboard in the default browser")
+	fs.IntVar(&f.port, "port", port, "REST API port (env MILADY_PORT)")
+	fs.StringVar(&f.bind, "bind", bind, "REST API bind address (env MILADY_API_BIND)")
+	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: milady-cloud [--headless | --hidden] [--sim] [--open] [--port N] [--bind ADDR]\n\n")
+		fmt.Fprintf(stderr, "Connects your Milady agent to Eliza Cloud: a tray icon, a dashboard window and a REST API on 127.0.0.1:2138.\n\n")
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, err
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "milady-cloud:", err)
+		return 2
+	}
+	if f.showVersion {
+		fmt.Fprintln(stdout, "milady-cloud", version)
+		return 0
+	}
+
+	stateDir, err := stateDir()
+	if err != nil {
+		fmt.Fprintln(stderr, "milady-cloud:", err)
+		return 1
+	}
+	logger, closeLog := newLogger(stateDir, stderr)
+	defer closeLog()
+
+	token := os.Getenv("MILADY_API_TOKEN")
+	if token == "" && !isLoopback(f.bind) {
+		token = newToken()
+		sum := sha256.Sum256([]byte(token))
+		logger.Warn("binding a non-loopback address: generated an API token", "fingerprint", hex.EncodeToString(sum[:4]))
+		fmt.Fprintf(stdout, "API token (keep it secret): %s\n", token)
+	}
+
+	addr := net.JoinHostPort(f.bind, strconv.Itoa(f.port))
+	ln, handedOff, err := single.Listen(addr, token)
+	if handedOff {
+		if err != nil {
+			fmt.Fprintln(stderr, "milady-cloud: already running, but:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "Milady Cloud is already running; asked it to show its window.")
+		return 0
+	}
+	if err != nil {
+		if errors.Is(err, single.ErrForeign) {
+			fmt.Fprintf(stderr, "milady-cloud: port %d on %s is in use by another program; choose another with --port or MILADY_PORT\n", f.port, f.bind)
+		} else {
+			fmt.Fprintln(stderr, "milady-cloud:", err)
+		}
+		return 1
+	}
+
+	desktopMode := !f.headless
+	if desktopMode {
+		if ok, why := desktop.DisplayAvailable(); !ok {
+			fmt.Fprintf(stdout, "No display: %s. Running headless instead.\n", why)
+			desktopMode = false
+		}
+	}
+
+	a, err := wire(f, desktopMode, stateDir, logger)
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintln(stderr, "milady-cloud:", err)
+		return 1
+	}
+	handler := api.New(api.Options{
+		Backend:        a.svc,
+		Token:          token,
+		BindHost:       f.bind,
+		AllowedOrigins: splitList(os.Getenv("MILADY_ALLOWED_ORIGINS")),
+		Dashboard:      dashboardFS(),
+		Logger:         logger.With("component", "api"),
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("REST API stopped", "err", err)
+		}
+	}()
+	url := "http://" + ln.Addr().String() + "/"
+	if isLoopback(f.bind) {
+		url = "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "/"
+	}
+	if token != "" {
+		url += "#token=" + token
+	}
+	logger.Info("REST API listening", "addr", ln.Addr().String(), "sim", f.sim)
+
+	quit := make(chan struct{})
+	var quitOnce sync.Once
+	doQuit := func() { quitOnce.Do(func() { close(quit) }) }
+	a.svc.SetQuit(doQuit)
+	a.svc.Start()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sigs:
+			logger.Info("signal received; shutting down", "signal", s.String())
+			doQuit()
+		case <-quit:
+		}
+	}()
+
+	if desktopMode {
+		runDesktop(f, a, handler, url, logger, quit, doQuit)
+	} else {
+		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
+		if f.open {
+			if err := browser.OpenURL(url); err != nil {
+				logger.Warn("could not open the browser", "err", err)
+			}
+		}
+		<-quit
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	if err := a.svc.Shutdown(ctx); err != nil {
+		logger.Warn("shutdown", "err", err)
+	}
+	_ = srv.Shutdown(ctx)
+	a.close()
+	logger.Info("stopped")
+	return 0
+}
+
+// runDesktop runs the tray beside the window until the window quits or a
+// quit is asked for.
+func runDesktop(f flags, a *wired, handler http.Handler, url string, logger *slog.Logger, quit <-chan struct{}, doQuit func()) {
+	var win desktop.Window
+	var winMu sync.Mutex
+	showWindow := func() {
+		winMu.Lock()
+		w := win
+		winMu.Unlock()
+		if w != nil {
+			w.Show()
+		} else if err := browser.OpenURL(url); err != nil {
+			logger.Warn("could not open the dashboard", "err", err)
+		}
+	}
+	t := tray.New(a.svc, tray.Options{
+		Logger:        logger.With("component", "tray"),
+		Autostart:     a.autostart,
+		OpenDashboard: showWindow,
+		OnQuit:        doQuit,
+	})
+	trayOK := t.Start()
+	a.svc.SetTrayAvailable(trayOK && tray.TrayHostPresent())
+	defer t.Stop()
+
+	title := desktop.DefaultTitle
+	if f.sim {
+		title += " — SIMULATOR"
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-quit
+		winMu.Lock()
+		w := win
+		winMu.Unlock()
+		if w != nil {
+			w.Quit()
+		}
+	}()
+	sub, _ := fs.Sub(dist, "frontend/dist")
+	err := desktop.Run(desktop.Options{
+		Backend:         a.svc,
+		Assets:          sub,
+		APIHandler:      handler,
+		Title:           title,
+		Hidden:          f.hidden,
+		TrayHostPresent: func() bool { return trayOK && tray.TrayHostPresent() },
+		Logger:          logger.With("component", "window"),
+		OnReady: func(w desktop.Window) {
+			winMu.Lock()
+			win = w
+			winMu.Unlock()
+			a.svc.SetWindow(w)
+		},
+	})
+	done <- err
+	if err != nil {
+		logger.Warn("window unavailable; running without it", "err", err)
+		fmt.Printf("Milady Cloud dashboard: %s\n", url)
+		<-quit
+		return
+	}
+	doQuit()
+}
+
+// wired holds what main built, for closing in order.
+type wired struct {
+	svc       *app.Service
+	db        *store.DB
+	sim       *cloudsim.Server
+	autostart *autostart.Autostart
+	closers   []func()
+}
+
+func (w *wired) close() {
+	for i := len(w.closers) - 1; i >= 0; i-- {
+		w.closers[i]()
+	}
+}
+
+func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wired, error) {
+	w := &wired{}
+	home, _ := os.UserHomeDir()
+	cfgPath := config.ResolvePath(os.Getenv, home)
+	cfg, err := config.Open(cfgPath, logger.With("component", "config"))
+	if err != nil {
+		return nil, fmt.Errorf("open config %s: %w", cfgPath, err)
+	}
+	db, err := store.Open(stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("open local database: %w", err)
+	}
+	w.db = db
+	w.closers = append(w.closers, func() { _ = db.Close() })
+
+	opts := app.Options{
+		Version:       version,
+		Config:        cfg,
+		DB:            db,
+		Logger:        logger,
+		AllowLoopback: os.Getenv("MILADY_CLOUD_ALLOW_LOOPBACK") == "1",
+		Opener:        browserOpener{},
+	}
+	if opts.AllowLoopback {
+		logger.Warn("MILADY_CLOUD_ALLOW_LOOPBACK=1: the cloud base URL may point at a loopback address")
+	}
+	if f.sim {
+		sim, err := cloudsim.New(cloudsim.Options{Logger: logger.With("component", "cloudsim")})
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("start simulator: %w", err)
+		}
+		w.sim = sim
+		w.closers = append(w.closers, sim.Close)
+		opts.BaseURL, opts.RootCAs, opts.AllowLoopback, opts.Sim = sim.URL(), sim.CertPool(), true, true
+		// The simulator's certificate, for tools that talk to its /__sim/
+		// control API (the browser tests); it is trusted by nothing else.
+		_ = os.WriteFile(stateDir+"/sim-ca.pem", sim.CertPEM(), 0o600)
+		logger.Warn("SIMULATOR MODE: using the built-in offline Eliza Cloud simulator, not the real cloud", "url", sim.URL())
+	}
+	exe, _ := os.Executable()
+	w.autostart = autostart.New(os.Getenv, home, exe)
+	opts.Autostart = w.autostart
+	if desktopMode {
+		if s, err := notify.NewDBusSender("Milady Cloud", "milady-cloud"); err == nil {
+			opts.Notifier = s
+			w.closers = append(w.closers, func() { _ = s.Close() })
+		} else {
+			logger.Warn("desktop notifications unavailable; logging them instead", "err", err)
+		}
+	}
+	svc, err := app.New(opts)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	w.svc = svc
+	return w, nil
+}
+
+// browserOpener opens URLs with the system browser.
+type browserOpener struct{}
+
+func (browserOpener) Open(url string) error { return browser.OpenURL(url) }
+
+// dashboardFS is the embedded dashboard, or nil before the first frontend
+// build (the API then serves a placeholder page).
+func dashboardFS() fs.FS {
+	sub, err := fs.Sub(dist, "frontend/dist")
+	if err != nil {
+		return nil
+	}
+	if _, err := fs.Stat(sub, "index.html"); err != nil {
+		return nil
+	}
+	return sub
+}
+
+// stateDir is $MILADY_STATE_DIR, else $XDG_DATA_HOME/milady-cloud; created
+// 0700 when missing (an existing folder's mode is left alone).
+func stateDir() (string, error) {
+	dir := os.Getenv("MILADY_STATE_DIR")
+	if dir == "" {
+		base := os.Getenv("XDG_DATA_HOME")
+		if base == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("find home folder: %w", err)
+			}
+			base = home + "/.local/share"
+		}
+		dir = base + "/milady-cloud"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create state folder %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// newLogger logs to stderr and to milady-cloud.log in the state folder.
+func newLogger(dir string, stderr io.Writer) (*slog.Logger, func()) {
+	var w io.Writer = stderr
+	f, err := os.OpenFile(dir+"/milady-cloud.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err == nil {
+		w = io.MultiWriter(stderr, f)
+	}
+	level := slog.LevelInfo
+	if os.Getenv("MILADY_DEBUG") == "1" {
+		level = slog.LevelDebug
+	}
+	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return l, func() {
+		if f != nil {
+			_ = f.Close()
+		}
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+func newToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

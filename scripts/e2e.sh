@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Browser end-to-end test: starts `milady-cloud --headless --sim` on a free
+# port with short heartbeat/backup intervals and a throw-away state folder,
+# then drives the dashboard in Debian's headless Chromium (playwright-core).
+set -euo pipefail
+BIN=$(realpath "${1:-build/bin/milady-cloud}")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d)
+APP_PID=""
+cleanup() {
+  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cat > "$TMP/milady.json" <<JSON
+{
+  // written by scripts/e2e.sh: short intervals so outages show in seconds
+  "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2 },
+             "backup": { "autoBackupIntervalMs": 5000 } },
+  "desktop": { "creditsPollIntervalMs": 1000 },
+}
+JSON
+export MILADY_CONFIG_PATH="$TMP/milady.json" MILADY_STATE_DIR="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg"
+unset DISPLAY WAYLAND_DISPLAY MILADY_API_TOKEN
+"$BIN" --headless --sim --port 0 >"$TMP/app.out" 2>"$TMP/app.log" &
+APP_PID=$!
+URL=""
+for _ in $(seq 1 200); do
+  URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/app.out" | head -1 || true)
+  [ -n "$URL" ] && break
+  kill -0 "$APP_PID" 2>/dev/null || { echo "e2e: the app exited early"; cat "$TMP/app.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "e2e: the app did not print its URL"; cat "$TMP/app.log"; exit 1; }
+SIM_URL=$(grep -o 'SIMULATOR MODE[^"]*"[^ ]* url=https://127.0.0.1:[0-9]*' "$TMP/app.log" | grep -o 'https://127.0.0.1:[0-9]*' | head -1 || true)
+[ -n "$SIM_URL" ] || SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$TMP/app.log" | head -1)
+export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem"
+echo "e2e: app $MILADY_E2E_URL, simulator $MILADY_SIM_URL"
+status=0
+(cd "$ROOT/frontend" && node e2e/run.mjs) || status=$?
+if [ $status -ne 0 ]; then echo "---- app log (tail) ----"; tail -50 "$TMP/app.log"; fi
+exit $status
