@@ -96,6 +96,7 @@ fuzz:
 
 ## bench: the performance figures of SPEC §12 beside their targets
 bench: build
+	$(GO) test -run='^$$' -bench=. -benchmem ./app/ ./app/api/ ./cloud/
 	$(GO) run ./scripts/bench -bin $(BIN)
 
 clean:

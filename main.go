@@ -245,7 +245,6 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, logger *slo
 	if f.sim {
 		title += " — SIMULATOR"
 	}
-	done := make(chan error, 1)
 	go func() {
 		<-quit
 		winMu.Lock()
@@ -269,9 +268,13 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, logger *slo
 			win = w
 			winMu.Unlock()
 			a.svc.SetWindow(w)
+			select { // a quit asked for before the window existed
+			case <-quit:
+				w.Quit()
+			default:
+			}
 		},
 	})
-	done <- err
 	if err != nil {
 		logger.Warn("window unavailable; running without it", "err", err)
 		fmt.Printf("Milady Cloud dashboard: %s\n", url)
@@ -323,7 +326,13 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 		logger.Warn("MILADY_CLOUD_ALLOW_LOOPBACK=1: the cloud base URL may point at a loopback address")
 	}
 	if f.sim {
-		sim, err := cloudsim.New(cloudsim.Options{Logger: logger.With("component", "cloudsim")})
+		// Provisioning in the demo takes a second or two (the real cloud
+		// announces 5 s polls and ~90 s jobs), so the demo stays lively.
+		sim, err := cloudsim.New(cloudsim.Options{
+			Logger:            logger.With("component", "cloudsim"),
+			ProvisionDelay:    1500 * time.Millisecond,
+			JobPollIntervalMs: 500,
+		})
 		if err != nil {
 			w.close()
 			return nil, fmt.Errorf("start simulator: %w", err)
