@@ -30,9 +30,8 @@ func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
 	if !channelTypes[in.ChannelType] {
 		return nil, InvalidInput("channelType must be one of DM, GROUP, VOICE_DM, VOICE_GROUP, API")
 	}
-	if s.currentClient() == nil {
-		return nil, ErrNotLoggedIn
-	}
+	// Logged out or not, chat without a connected agent is "not connected"
+	// (409), the answer a chat client can act on.
 	return s.mgr.Proxy()
 }
 
