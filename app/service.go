@@ -300,14 +300,17 @@ func (s *Service) Start() {
 	}
 	if key != "" {
 		s.adoptKey(key)
+		s.mu.Lock()
+		restore, agentID := s.settings.WasConnected, s.lastAgentID
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			s.checkIdentity(s.ctx)
 			s.refreshCredits(s.ctx, true)
-			if s.settings.WasConnected && s.lastAgentID != "" {
-				s.log.Info("reconnecting to the agent connected at last quit", "agentId", s.lastAgentID)
-				if _, err := s.ConnectAgent(s.ctx, s.lastAgentID); err != nil {
+			if restore && agentID != "" {
+				s.log.Info("reconnecting to the agent connected at last quit", "agentId", agentID)
+				if _, err := s.ConnectAgent(s.ctx, agentID); err != nil {
 					s.log.Warn("restore connection at start failed", "err", err)
 				}
 			}
