@@ -139,6 +139,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	// Catch SIGINT/SIGTERM from here on: the REST API answers before the
+	// service has started, and a supervisor that stops the app as soon as
+	// /api/health answers must get a graceful exit 0, not the default
+	// "killed by signal". A signal that arrives while wiring waits in the
+	// channel and shuts down once the app is up.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+
 	desktopMode := !f.headless
 	if desktopMode {
 		if ok, why := desktop.DisplayAvailable(); !ok {
@@ -182,8 +190,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	a.svc.SetQuit(doQuit)
 	a.svc.Start()
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
 		case s := <-sigs:
