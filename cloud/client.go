@@ -208,6 +208,10 @@ type request struct {
 	body    any           // JSON-encoded when non-nil
 	timeout time.Duration // 0 = bounded only by ctx (open streams)
 	stream  bool          // Accept: text/event-stream
+	// headerTimeout bounds only the wait for the response headers (a
+	// stream: once open it has no timeout, but a cloud that never starts
+	// answering must still end in an error).
+	headerTimeout time.Duration
 }
 
 func (r request) String() string { return r.method + " " + r.path }
@@ -260,7 +264,24 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, context.C
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
 	start := time.Now()
+	var headerTimer *time.Timer
+	if r.headerTimeout > 0 {
+		headerTimer = time.AfterFunc(r.headerTimeout, cancel)
+	}
 	resp, err := c.http.Do(req)
+	if headerTimer != nil && !headerTimer.Stop() {
+		// The headers did not arrive in time and the timer cancelled rctx
+		// (if they arrived just then, the cancelled body is useless too).
+		if err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		if ctx.Err() == nil {
+			c.log.Debug("cloud request got no answer in time", "request", r.String(), "after", r.headerTimeout)
+			return nil, nil, nil, &timeoutError{op: r.String(), after: r.headerTimeout, cause: context.DeadlineExceeded}
+		}
+		return nil, nil, nil, c.transportError(ctx, r, ctx.Err())
+	}
 	if err != nil {
 		if rctx.Err() != nil && !errors.Is(err, ErrBlockedURL) {
 			err = fmt.Errorf("%w (%v)", rctx.Err(), err)

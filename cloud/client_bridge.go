@@ -147,13 +147,15 @@ func (c *Client) AgentStatus(ctx context.Context, agentID string) (*AgentStatus,
 // event's text to onChunk as soon as it is parsed. An "error" event is
 // returned as an *RPCError (Milady dropped it and showed an empty reply);
 // "done" ends the stream. No timeout applies once the stream is open: it
-// ends with ctx. An error from onChunk stops the stream and is returned.
+// ends with ctx; until the response headers arrive, the message timeout
+// does. An error from onChunk stops the stream and is returned.
 func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChunk func(text string) error) error {
 	if agentID == "" {
 		return fmt.Errorf("stream message: %w", errNoAgentID)
 	}
 	call := rpcRequest{JSONRPC: "2.0", ID: uuid.NewString(), Method: "message.send", Params: paramsFor(msg)}
-	r := request{method: http.MethodPost, path: agentPath(agentID, "/stream"), auth: authAPIKey, body: call, stream: true}
+	r := request{method: http.MethodPost, path: agentPath(agentID, "/stream"), auth: authAPIKey, body: call, stream: true,
+		headerTimeout: c.timeouts.Message}
 	resp, rctx, cancel, err := c.open(ctx, r)
 	if err != nil {
 		return fmt.Errorf("stream message to %s: %w", agentID, err)
