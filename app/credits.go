@@ -112,7 +112,6 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	}
 	s.credits = cv
 	s.mu.Unlock()
-	close(f.done)
 	if f.err == nil {
 		b := f.balance
 		s.record(func(ctx context.Context) { _ = s.db.AddBalanceSample(ctx, now, b) })
@@ -122,6 +121,13 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 		s.publish(EventCredits, cv)
 		s.observePolicy(false)
 	}
+	// Waiters are released only now, so Credits(fresh) returns after the
+	// event and the notification policy have seen this balance. Released
+	// earlier, the caller's next fetch could replace s.credits before
+	// observePolicy read it, and the policy never saw this balance: a
+	// recovery that re-arms the low alert was lost, and the next fall into
+	// low went unnotified.
+	close(f.done)
 }
 
 // refreshCreditsSoon refreshes in the background after an action that costs

@@ -91,14 +91,17 @@ func (a *actions) topUp() {
 	}
 }
 
-// toggleStartAtLogin flips the autostart file; the caller re-renders from
-// the file afterwards.
-func (a *actions) toggleStartAtLogin() {
+// setStartAtLogin writes (on) or removes the autostart file; the caller
+// re-renders from the file afterwards. The caller passes the opposite of
+// the checkbox the user clicked, not of the file: if the file changed
+// since the menu was drawn, flipping the file would do the opposite of
+// what the click meant (uncheck a checked box and get it enabled).
+func (a *actions) setStartAtLogin(on bool) {
 	as := a.opts.Autostart
 	if as == nil {
 		return
 	}
-	if as.Enabled() {
+	if !on {
 		if err := as.Disable(); err != nil {
 			a.log.Warn("tray: disable start at login", "err", err)
 		}

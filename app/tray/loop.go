@@ -66,6 +66,11 @@ type controller struct {
 	// rerender coalesces "render again" requests that do not come with a
 	// snapshot (the autostart file changed); buffered(1), latest wins.
 	rerender chan struct{}
+	// opened fires when a host opens the menu (nil: never). The autostart
+	// file may have changed behind the app's back since the last render,
+	// and nothing else would re-read it while no snapshot arrives (logged
+	// out, nothing happens for hours), so the checkbox is re-read then.
+	opened   <-chan struct{}
 	inflight sync.WaitGroup
 }
 
@@ -89,8 +94,9 @@ func (c *controller) menuFor(s app.Snapshot) Menu {
 }
 
 // run is the one goroutine that receives everything: every item's click
-// channel at all times (systray drops a click that nobody is receiving at
-// that moment), the snapshots, and ctx.Done. It never touches the tray
+// channel (buffered by the adapter's forwarders, since systray drops a
+// click that nobody is receiving at that moment), the snapshots, and
+// ctx.Done. It never touches the tray
 // itself: renders go through a buffered(1), latest-wins channel to a
 // second goroutine, so a slow D-Bus update cannot make the loop miss a
 // click. run returns after that renderer has stopped.
@@ -138,6 +144,8 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 			render()
 		case <-c.rerender:
 			render()
+		case <-c.opened:
+			render()
 		case <-cl[itemStatus]:
 			// disabled line: hosts should not send this; nothing to do
 		case <-cl[itemBalance]:
@@ -150,8 +158,9 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 		case <-cl[itemTopUp]:
 			c.spawn(ctx, func(context.Context) { c.act.topUp() })
 		case <-cl[itemStartAtLogin]:
+			on := !shown.menu.StartAtLogin.Checked // what the click meant
 			c.spawn(ctx, func(context.Context) {
-				c.act.toggleStartAtLogin()
+				c.act.setStartAtLogin(on)
 				c.requestRender()
 			})
 		case <-cl[itemLogout]:

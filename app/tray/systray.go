@@ -73,7 +73,7 @@ func (t *Tray) Start() (ok bool) {
 	onReady := func() {
 		// systray serves GetLayout only after onReady returns, so the first
 		// menu a host reads is already the real one.
-		cl := v.build()
+		cl := v.build(ctx)
 		v.apply(t.c.menuFor(initial), IconFor(initial))
 		ready <- cl
 	}
@@ -98,6 +98,7 @@ func (t *Tray) Start() (ok bool) {
 		t.end = end
 	}
 
+	t.c.opened = forward(ctx, systray.TrayOpenedCh) // set before the loop starts reading it
 	t.cancel, t.sub, t.running = cancel, sub, true
 	t.loopDone = make(chan struct{})
 	go func(done chan<- struct{}) {
@@ -154,8 +155,8 @@ type systrayView struct {
 }
 
 // build creates every item once, in display order, and returns their click
-// channels.
-func (v *systrayView) build() clicks {
+// channels (forwarded: see forward), which stop at ctx's end.
+func (v *systrayView) build(ctx context.Context) clicks {
 	v.items[itemStatus] = systray.AddMenuItem("", "")
 	v.items[itemBalance] = systray.AddMenuItem("", "")
 	systray.AddSeparator()
@@ -169,9 +170,38 @@ func (v *systrayView) build() clicks {
 	v.items[itemQuit] = systray.AddMenuItem("", "")
 	var cl clicks
 	for i, it := range v.items {
-		cl[i] = it.ClickedCh
+		cl[i] = forward(ctx, it.ClickedCh)
 	}
 	return cl
+}
+
+// forward receives from one of systray's signal channels on a goroutine
+// that does nothing else and passes the signals on through a buffered
+// channel, until ctx ends. systray sends without blocking on unbuffered
+// channels, so a click (or menu-opened signal) that arrives while nobody
+// is receiving is dropped; the event loop also renders and starts work, so
+// reading systray's channels there directly lost clicks that came while
+// it was busy or not yet running. A signal that arrives while one is still
+// pending is merged with it.
+func forward(ctx context.Context, in <-chan struct{}) <-chan struct{} {
+	out := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- struct{}{}:
+				default: // one is pending already
+				}
+			}
+		}
+	}()
+	return out
 }
 
 // apply brings the tray in line with the model; the first call sets
