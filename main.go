@@ -150,7 +150,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	desktopMode := !f.headless
 	if desktopMode {
 		if ok, why := desktop.DisplayAvailable(); !ok {
-			fmt.Fprintf(stdout, "No display: %s. Running headless instead.\n", why)
+			fmt.Fprintf(stdout, "Running headless: %s.\n", why)
 			desktopMode = false
 		}
 	}
@@ -200,7 +200,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 
 	if desktopMode {
-		runDesktop(f, a, handler, url, logger, quit, doQuit)
+		runDesktop(f, a, handler, url, stdout, logger, quit, doQuit)
 	} else {
 		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
 		if f.open {
@@ -224,7 +224,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runDesktop runs the tray beside the window until the window quits or a
 // quit is asked for.
-func runDesktop(f flags, a *wired, handler http.Handler, url string, logger *slog.Logger, quit <-chan struct{}, doQuit func()) {
+func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.Writer, logger *slog.Logger, quit <-chan struct{}, doQuit func()) {
 	var win desktop.Window
 	var winMu sync.Mutex
 	showWindow := func() {
@@ -283,7 +283,7 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, logger *slo
 	})
 	if err != nil {
 		logger.Warn("window unavailable; running without it", "err", err)
-		fmt.Printf("Milady Cloud dashboard: %s\n", url)
+		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
 		<-quit
 		return
 	}

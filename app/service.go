@@ -410,9 +410,12 @@ func (s *Service) requireClient() (*cloud.Client, error) {
 // connected so the next start reconnects, and stops every goroutine.
 func (s *Service) Shutdown(ctx context.Context) error {
 	st := s.mgr.State()
-	wasConnected := st.State == cloud.StateConnected || st.State == cloud.StateReconnecting
-	if s.configErr == "" && s.currentClient() != nil {
-		if err := s.cfg.SetWasConnected(wasConnected); err != nil {
+	// Connected now → reconnect next time. Otherwise leave the flag alone:
+	// a user's own disconnect or log-out already cleared it, and an outage
+	// (or a failed reconnect at start) should not stop the next start from
+	// trying again.
+	if st.State == cloud.StateConnected && s.configErr == "" && s.currentClient() != nil {
+		if err := s.cfg.SetWasConnected(true); err != nil {
 			s.log.Warn("remember connection state failed", "err", err)
 		}
 	}

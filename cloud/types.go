@@ -27,8 +27,8 @@ type Agent struct {
 	LastHeartbeatAt *time.Time `json:"lastHeartbeatAt"`
 	ErrorMessage    *string    `json:"errorMessage"`
 	ErrorCount      int        `json:"errorCount,omitempty"`
-	CreatedAt       time.Time  `json:"createdAt"`
-	UpdatedAt       time.Time  `json:"updatedAt"`
+	CreatedAt       time.Time  `json:"createdAt,omitzero"`
+	UpdatedAt       time.Time  `json:"updatedAt,omitzero"`
 }
 
 // CreateAgentRequest is the body of POST /api/v1/milady/agents.
