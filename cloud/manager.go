@@ -18,8 +18,17 @@ var ErrManagerClosed = errors.New("cloud manager is closed")
 
 // errConnectAborted is the cancel cause of a Connect that a Disconnect,
 // Logout or Close interrupted; it is a user decision, not a failure, so it
-// does not pass through the error state.
-var errConnectAborted = errors.New("connect aborted by disconnect")
+// does not pass through the error state. It matches ErrConflict: another
+// request changed the connection meanwhile, which the REST layer answers
+// with 409 rather than an unexplained 500.
+var errConnectAborted error = connectAbortedError{}
+
+type connectAbortedError struct{}
+
+func (connectAbortedError) Error() string { return "connect aborted by a disconnect or log-out" }
+
+// Is reports ErrConflict.
+func (connectAbortedError) Is(target error) bool { return target == ErrConflict }
 
 // ManagerConfig holds the manager's timings (milady.json's cloud.bridge and
 // cloud.backup keys). A zero field takes its default.
