@@ -1,0 +1,533 @@
+package reliability
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/app/api"
+	"github.com/milady-ai/milady-cloud/app/config"
+	"github.com/milady-ai/milady-cloud/app/store"
+	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+)
+
+// waitLimit bounds every wait for something the app should do on its own.
+// It is generous because -race on two cores is slow; a test that needs it
+// all has failed anyway.
+const waitLimit = 20 * time.Second
+
+// syncBuf is a goroutine-safe buffer: the slog sink and the record of every
+// response body the suite read.
+type syncBuf struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fakeEnv stands in for the process environment the Service sets at login.
+type fakeEnv struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (e *fakeEnv) Setenv(k, v string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.m[k] = v
+	return nil
+}
+
+func (e *fakeEnv) Unsetenv(k string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.m, k)
+	return nil
+}
+
+func (e *fakeEnv) get(k string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.m[k]
+}
+
+// quietManager is a manager config for tests that do not exercise the
+// monitor or the scheduler: nothing periodic happens during the test, so an
+// injected fault only meets the call under test.
+func quietManager() cloud.ManagerConfig {
+	return cloud.ManagerConfig{
+		HeartbeatInterval:    time.Hour,
+		ReconnectInterval:    20 * time.Millisecond,
+		MaxReconnectDelay:    50 * time.Millisecond,
+		MaxReconnectAttempts: 3,
+		MaxHeartbeatFailures: 3,
+		BackupInterval:       time.Hour,
+		FinalSnapshotTimeout: 2 * time.Second,
+	}
+}
+
+// options configures one harness.
+type options struct {
+	sim            *cloudsim.Server // nil: a fresh simulator for this test
+	key            string           // written to milady.json before start: logged in without the browser flow
+	manager        *cloud.ManagerConfig
+	timeouts       *cloud.Timeouts
+	rootCAs        *x509.CertPool // nil: trust the simulator
+	loginPoll      time.Duration  // background login poll; default 20 ms
+	connectTimeout time.Duration
+	logLevel       slog.Level
+}
+
+// harness is the real Service and REST API (over real HTTP) against the
+// simulator, with every log line and response body captured.
+type harness struct {
+	t        *testing.T
+	o        options
+	sim      *cloudsim.Server
+	svc      *app.Service
+	srv      *httptest.Server
+	hc       *http.Client
+	db       *store.DB
+	env      *fakeEnv
+	logs     *syncBuf
+	bodies   *syncBuf
+	root     string
+	cfgPath  string
+	stateDir string
+	stopOnce sync.Once
+}
+
+func newHarness(t *testing.T, o options) *harness {
+	t.Helper()
+	h := &harness{t: t, o: o, env: &fakeEnv{m: map[string]string{}}, logs: &syncBuf{}, bodies: &syncBuf{}}
+	h.sim = o.sim
+	if h.sim == nil {
+		h.sim = cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+	}
+	h.root = t.TempDir()
+	h.cfgPath = filepath.Join(h.root, "config", "milady.json")
+	h.stateDir = filepath.Join(h.root, "state")
+	if o.key != "" {
+		if err := os.MkdirAll(filepath.Dir(h.cfgPath), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		text := fmt.Sprintf(`{"cloud":{"enabled":true,"apiKey":%q}}`, o.key)
+		if err := os.WriteFile(h.cfgPath, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.start()
+	return h
+}
+
+func (h *harness) start() {
+	t := h.t
+	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: h.o.logLevel}))
+	cfg, err := config.Open(h.cfgPath, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(h.stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.db = db
+	mc := quietManager()
+	if h.o.manager != nil {
+		mc = *h.o.manager
+	}
+	roots := h.o.rootCAs
+	if roots == nil {
+		roots = h.sim.CertPool()
+	}
+	poll := h.o.loginPoll
+	if poll <= 0 {
+		poll = 20 * time.Millisecond
+	}
+	svc, err := app.New(app.Options{
+		Version:         "reliability",
+		Config:          cfg,
+		DB:              db,
+		Logger:          logger,
+		BaseURL:         h.sim.URL(),
+		RootCAs:         roots,
+		AllowLoopback:   true,
+		Sim:             true,
+		Env:             h.env,
+		LoginPoll:       poll,
+		FreshMinGap:     time.Millisecond,
+		ConnectTimeout:  h.o.connectTimeout,
+		ClientTimeouts:  h.o.timeouts,
+		ManagerOverride: &mc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = svc
+	svc.Start()
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Logger: logger, PingInterval: time.Second}))
+	h.hc = &http.Client{Transport: &http.Transport{}, Timeout: waitLimit}
+	t.Cleanup(h.stop)
+}
+
+// stop shuts the app down the way main does: Service (final snapshot), REST
+// server, database. Faults are cleared first so that the final snapshot is
+// not what a test observes.
+func (h *harness) stop() {
+	h.stopOnce.Do(func() {
+		h.sim.ClearFaults()
+		h.sim.FailHeartbeats(0)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.svc.Shutdown(ctx); err != nil {
+			h.t.Errorf("shutdown: %v", err)
+		}
+		h.srv.Close()
+		h.hc.CloseIdleConnections()
+		if err := h.db.Close(); err != nil {
+			h.t.Errorf("close database: %v", err)
+		}
+	})
+}
+
+// resp is one REST answer.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+
+// object decodes the body as a JSON object, failing the test otherwise.
+func (r resp) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v: %s", err, r.body)
+	}
+	return m
+}
+
+func (h *harness) do(method, path, body string) resp {
+	h.t.Helper()
+	r, err := h.try(method, path, body)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// try is do without failing the test, for use off the test goroutine.
+func (h *harness) try(method, path, body string) (resp, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		return resp{}, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := h.hc.Do(req)
+	if err != nil {
+		return resp{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	_, _ = h.bodies.Write(b)
+	_, _ = h.bodies.Write([]byte("\n"))
+	if err != nil {
+		return resp{}, fmt.Errorf("read answer: %w", err)
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: b}, nil
+}
+
+// expect asserts the status and returns the JSON object body.
+func (h *harness) expect(method, path, body string, want int) map[string]any {
+	h.t.Helper()
+	r := h.do(method, path, body)
+	if r.status != want {
+		h.t.Fatalf("%s %s: got %s, want status %d", method, path, r, want)
+	}
+	return r.object(h.t)
+}
+
+// alive asserts that the app still answers: health and status.
+func (h *harness) alive() {
+	h.t.Helper()
+	if m := h.expect("GET", "/api/health", "", 200); m["ok"] != true {
+		h.t.Fatalf("health = %v", m)
+	}
+	if m := h.expect("GET", "/api/cloud/status", "", 200); m["connection"] == nil {
+		h.t.Fatalf("status has no connection: %v", m)
+	}
+}
+
+// eventually polls cond until it holds or waitLimit passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// login runs the REST login through the simulator's Approve step and
+// returns the key the Service adopted (read from its environment seam).
+func (h *harness) login() string {
+	h.t.Helper()
+	m := h.expect("POST", "/api/cloud/login", "", 200)
+	sid, _ := m["sessionId"].(string)
+	if sid == "" {
+		h.t.Fatalf("login answer without sessionId: %v", m)
+	}
+	if err := h.sim.ApproveSession(sid); err != nil {
+		h.t.Fatal(err)
+	}
+	eventually(h.t, "authenticated", func() bool {
+		return h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)["status"] == "authenticated"
+	})
+	eventually(h.t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	key := h.env.get("ELIZAOS_CLOUD_API_KEY")
+	if key == "" {
+		h.t.Fatal("no key in the environment after login")
+	}
+	return key
+}
+
+// createAgent creates an agent over REST and returns its id.
+func (h *harness) createAgent(name string) string {
+	h.t.Helper()
+	m := h.expect("POST", "/api/cloud/agents", fmt.Sprintf(`{"agentName":%q}`, name), 201)
+	agent, _ := m["agent"].(map[string]any)
+	id, _ := agent["id"].(string)
+	if id == "" {
+		h.t.Fatalf("create answer without agent id: %v", m)
+	}
+	return id
+}
+
+// connect connects to id over REST and waits for nothing more: the answer
+// comes when the state is connected.
+func (h *harness) connect(id string) {
+	h.t.Helper()
+	m := h.expect("POST", "/api/cloud/agents/"+id+"/connect", "", 200)
+	if m["status"] != "connected" {
+		h.t.Fatalf("connect = %v", m)
+	}
+}
+
+// connection returns the status endpoint's connection object.
+func (h *harness) connection() map[string]any {
+	h.t.Helper()
+	c, _ := h.expect("GET", "/api/cloud/status", "", 200)["connection"].(map[string]any)
+	return c
+}
+
+// sseEvent is one Server-Sent Event.
+type sseEvent struct {
+	typ  string
+	data string
+}
+
+// readSSE parses a whole SSE body (chat streams end by themselves).
+func readSSE(body []byte) []sseEvent {
+	var out []sseEvent
+	var cur sseEvent
+	sc := bufio.NewScanner(strings.NewReader(string(body)))
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.typ != "" || cur.data != "" {
+				out = append(out, cur)
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, ":"):
+		case strings.HasPrefix(line, "event:"):
+			cur.typ = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "data:"):
+			cur.data = strings.TrimSpace(strings.TrimPrefix(line, "data:"))
+		}
+	}
+	return out
+}
+
+// stateRecorder follows Service.Subscribe() and keeps every event, so a
+// test can assert on the sequence of connection states.
+type stateRecorder struct {
+	sub    app.Subscription
+	mu     sync.Mutex
+	events []app.Event
+	wake   chan struct{}
+	done   chan struct{}
+}
+
+func (h *harness) record() *stateRecorder {
+	r := &stateRecorder{sub: h.svc.Subscribe(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for ev := range r.sub.C() {
+			r.mu.Lock()
+			r.events = append(r.events, ev)
+			r.mu.Unlock()
+			select {
+			case r.wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	h.t.Cleanup(r.close)
+	return r
+}
+
+func (r *stateRecorder) close() {
+	r.sub.Close()
+	<-r.done
+}
+
+// mark returns a position; since(mark) returns the events after it.
+func (r *stateRecorder) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+func (r *stateRecorder) since(i int) []app.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]app.Event(nil), r.events[i:]...)
+}
+
+// states lists the connection states of the "state" events after mark,
+// with the reconnect attempt when there is one ("reconnecting#2").
+func (r *stateRecorder) states(mark int) []string {
+	var out []string
+	for _, ev := range r.since(mark) {
+		if ev.Type != app.EventState {
+			continue
+		}
+		c := ev.Snapshot.Connection
+		s := string(c.State)
+		if c.ReconnectAttempt > 0 {
+			s += fmt.Sprintf("#%d", c.ReconnectAttempt)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// waitState waits until a state event after mark satisfies cond.
+func (r *stateRecorder) waitState(t *testing.T, mark int, what string, cond func(cloud.State) bool) cloud.State {
+	t.Helper()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		for _, ev := range r.since(mark) {
+			if ev.Type == app.EventState && cond(ev.Snapshot.Connection) {
+				return ev.Snapshot.Connection
+			}
+		}
+		select {
+		case <-r.wake:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s; states since mark: %v", what, r.states(mark))
+		}
+	}
+}
+
+// waitEvent waits until an event after mark satisfies cond.
+func (r *stateRecorder) waitEvent(t *testing.T, mark int, what string, cond func(app.Event) bool) app.Event {
+	t.Helper()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		for _, ev := range r.since(mark) {
+			if cond(ev) {
+				return ev
+			}
+		}
+		select {
+		case <-r.wake:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func is(s cloud.ConnState) func(cloud.State) bool {
+	return func(c cloud.State) bool { return c.State == s }
+}
+
+// appEvent is the Service's event, named for brevity in predicates.
+type appEvent = app.Event
+
+// backupData returns a "backup" event's data.
+func backupData(ev app.Event) app.BackupEvent {
+	b, _ := ev.Data.(app.BackupEvent)
+	return b
+}
+
+// jsonField returns a string field of a one-line JSON object.
+func jsonField(t *testing.T, data, field string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(data), &m); err != nil {
+		t.Fatalf("event data is not a JSON object: %v: %s", err, data)
+	}
+	s, _ := m[field].(string)
+	return s
+}
+
+// expectStream posts a chat stream and returns its whole SSE body.
+func (h *harness) expectStream(body string) []byte {
+	h.t.Helper()
+	r := h.do("POST", "/api/chat/stream", body)
+	if r.status != 200 {
+		h.t.Fatalf("chat stream: %s", r)
+	}
+	return r.body
+}
+
+// readFile returns a file's text ("" when it does not exist).
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
