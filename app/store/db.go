@@ -93,6 +93,9 @@ func Open(dir string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)") // WAL: durable at checkpoints, never corrupt
+	// Deleted content is overwritten with zeros, so that the API key removed
+	// at log-out does not linger in free space of the file (R-DB, R-REL).
+	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
 	sqldb, err := sql.Open("sqlite", dsn)
