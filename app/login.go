@@ -304,6 +304,7 @@ func (s *Service) afterLogin(ls *loginSession, warn string) {
 	defer cancel()
 	s.checkIdentity(ctx)
 	s.refreshCredits(ctx, true)
+	s.resolveLastAgentName(ctx)
 	s.mu.Lock()
 	if s.activeLogin == ls {
 		s.activeLogin = nil

@@ -313,6 +313,8 @@ func (s *Service) Start() {
 				if _, err := s.ConnectAgent(s.ctx, agentID); err != nil {
 					s.log.Warn("restore connection at start failed", "err", err)
 				}
+			} else {
+				s.resolveLastAgentName(s.ctx)
 			}
 		}()
 	} else {

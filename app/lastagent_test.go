@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+)
+
+// simAgent creates an agent in the simulator with a key of its own, as an
+// earlier run of the app would have.
+func simAgent(t *testing.T, sim *cloudsim.Server, name string) (key string, a *cloud.Agent) {
+	t.Helper()
+	key = sim.NewAPIKey()
+	c, err := cloud.NewClient(cloud.ClientOptions{BaseURL: sim.URL(), APIKey: key, RootCAs: sim.CertPool(), AllowLoopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = c.CreateAgent(context.Background(), cloud.CreateAgentRequest{AgentName: name})
+	if err != nil {
+		t.Fatalf("create agent: %v", err)
+	}
+	return key, a
+}
+
+// After a restart that does not reconnect, the snapshot names the last
+// agent (the tray's "Connect to <agent>"), not just its id.
+func TestLastAgentNameResolvedAtStart(t *testing.T) {
+	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+	key, a := simAgent(t, sim, "Remilia")
+	h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q},"desktop":{"lastAgentId":%q}}`, key, a.ID)})
+	eventually(t, "the last agent's name", func() bool {
+		s := h.svc.Snapshot()
+		return s.LastAgentID == a.ID && s.LastAgentName == "Remilia"
+	})
+	if st := h.svc.Snapshot().Connection.State; st != cloud.StateDisconnected {
+		t.Errorf("connection = %s; resolving the name must not connect", st)
+	}
+	if n := sim.CountRequests("POST", "/api/v1/milady/agents/"+a.ID+"/provision"); n != 0 {
+		t.Errorf("%d provision requests; resolving the name must not provision", n)
+	}
+}
+
+// Logging in with a last agent already in the config names it too.
+func TestLastAgentNameResolvedAfterLogin(t *testing.T) {
+	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+	_, a := simAgent(t, sim, "Remilia")
+	h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"desktop":{"lastAgentId":%q}}`, a.ID)})
+	if s := h.svc.Snapshot(); s.LastAgentName != "" || s.LoggedIn {
+		t.Fatalf("before login: %+v", s)
+	}
+	h.login()
+	eventually(t, "the last agent's name", func() bool { return h.svc.Snapshot().LastAgentName == "Remilia" })
+}
+
+// A last agent that no longer exists keeps its id and costs one request.
+func TestLastAgentNameOfDeletedAgent(t *testing.T) {
+	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+	key := sim.NewAPIKey()
+	gone := uuid.NewString()
+	h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q},"desktop":{"lastAgentId":%q}}`, key, gone)})
+	eventually(t, "the lookup", func() bool { return sim.CountRequests("GET", "/api/v1/milady/agents/"+gone) == 1 })
+	if s := h.svc.Snapshot(); s.LastAgentID != gone || s.LastAgentName != "" {
+		t.Errorf("last agent = %q %q, want the id kept and no name", s.LastAgentID, s.LastAgentName)
+	}
+}
