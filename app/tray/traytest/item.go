@@ -2,6 +2,7 @@ package traytest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,6 +233,17 @@ func (it *Item) WaitMenu(t testing.TB, what string, cond func(Layout) bool) Layo
 	}
 }
 
+// WaitLabels waits until the visible menu is exactly want (separators as
+// "---"). systray updates entries one at a time, so a menu read right after
+// one expected label appeared may still be half old; compare whole menus
+// with this rather than after waiting for one label.
+func (it *Item) WaitLabels(t testing.TB, want ...string) Layout {
+	t.Helper()
+	return it.WaitMenu(t, "the menu "+strings.Join(want, " | "), func(l Layout) bool {
+		return slices.Equal(l.VisibleLabels(), want)
+	})
+}
+
 // WaitProps re-reads the item's properties until cond holds.
 func (it *Item) WaitProps(t testing.TB, what string, cond func(ItemProps) bool) ItemProps {
 	t.Helper()
@@ -256,11 +268,20 @@ func (it *Item) WaitProps(t testing.TB, what string, cond func(ItemProps) bool) 
 // picks an entry.
 func (it *Item) Click(t testing.TB, id int32) {
 	t.Helper()
-	call := it.conn.Object(it.Dest, it.MenuPath).Call(MenuIface+".Event", 0,
-		id, "clicked", dbus.MakeVariant(int32(0)), uint32(0))
-	if call.Err != nil {
-		t.Fatalf("click menu entry %d: %v", id, call.Err)
+	if err := it.Event(id, "clicked"); err != nil {
+		t.Fatal(err)
 	}
+}
+
+// Event sends a com.canonical.dbusmenu event to entry id: "clicked", or
+// "opened"/"closed" on the root (id 0) when a host shows or hides the menu.
+func (it *Item) Event(id int32, eventID string) error {
+	call := it.conn.Object(it.Dest, it.MenuPath).Call(MenuIface+".Event", 0,
+		id, eventID, dbus.MakeVariant(int32(0)), uint32(0))
+	if call.Err != nil {
+		return fmt.Errorf("send menu event %q to entry %d: %w", eventID, id, call.Err)
+	}
+	return nil
 }
 
 // ClickLabel clicks the visible entry with this label.

@@ -1,0 +1,273 @@
+//go:build linux && traye2e
+
+package traytest_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/app/config"
+	"github.com/milady-ai/milady-cloud/app/store"
+	"github.com/milady-ai/milady-cloud/app/tray"
+	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+)
+
+// serviceRig is the desktop composition main.go builds (a real app.Service
+// over the cloud simulator, the tray beside it, the notifier and the
+// autostart switch), with intervals short enough for a test.
+type serviceRig struct {
+	t         *testing.T
+	sim       *cloudsim.Server
+	svc       *app.Service
+	tray      *tray.Tray
+	opts      rigOptions
+	opener    *urlRecorder
+	env       *fakeEnv
+	dashboard chan struct{} // one value per tray "open dashboard"
+	logs      *lockedBuffer // the Service's and the tray's slog output
+	cfgPath   string
+}
+
+// rigOptions are the parts a test chooses.
+type rigOptions struct {
+	// Config is milady.json before start ("" for no file).
+	Config string
+	// Notifier delivers alerts (nil: the Service logs them).
+	Notifier app.Sender
+	// Autostart is the start-at-login switch given to the Service and the
+	// tray (nil: none, so the tray hides the checkbox).
+	Autostart interface {
+		app.Autostart
+		tray.Autostart
+	}
+	// FreshMinGap overrides the 5 s gap between forced balance fetches.
+	FreshMinGap time.Duration
+	// Sim is the simulator to use (nil: a fresh one), for a test that
+	// prepares the cloud before the Service starts.
+	Sim *cloudsim.Server
+}
+
+// startService starts the simulator and a Service against it; both stop at
+// cleanup. The tray is started separately (startTray) so a test can look at
+// the Service first.
+func startService(t *testing.T, o rigOptions) *serviceRig {
+	t.Helper()
+	r := &serviceRig{
+		t:         t,
+		opts:      o,
+		opener:    &urlRecorder{},
+		env:       &fakeEnv{m: map[string]string{}},
+		dashboard: make(chan struct{}, 16),
+		logs:      &lockedBuffer{},
+	}
+	r.sim = o.Sim
+	if r.sim == nil {
+		r.sim = newSim(t)
+	}
+	dir := t.TempDir()
+	r.cfgPath = filepath.Join(dir, "config", "milady.json")
+	if o.Config != "" {
+		if err := os.MkdirAll(filepath.Dir(r.cfgPath), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(r.cfgPath, []byte(o.Config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg, err := config.Open(r.cfgPath, logger)
+	if err != nil {
+		t.Fatalf("open config: %v", err)
+	}
+	db, err := store.Open(filepath.Join(dir, "state"))
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	opts := app.Options{
+		Version:       "test",
+		Config:        cfg,
+		DB:            db,
+		Logger:        logger,
+		BaseURL:       r.sim.URL(),
+		RootCAs:       r.sim.CertPool(),
+		AllowLoopback: true,
+		Opener:        r.opener,
+		Notifier:      o.Notifier,
+		Env:           r.env,
+		LoginPoll:     20 * time.Millisecond,
+		FreshMinGap:   o.FreshMinGap,
+		ManagerOverride: &cloud.ManagerConfig{
+			HeartbeatInterval:    50 * time.Millisecond,
+			ReconnectInterval:    20 * time.Millisecond,
+			MaxReconnectDelay:    100 * time.Millisecond,
+			MaxReconnectAttempts: 3,
+			MaxHeartbeatFailures: 2,
+			BackupInterval:       time.Hour, // only the final snapshot counts
+			FinalSnapshotTimeout: 5 * time.Second,
+		},
+	}
+	if o.Autostart != nil {
+		opts.Autostart = o.Autostart
+	}
+	svc, err := app.New(opts)
+	if err != nil {
+		t.Fatalf("new service: %v", err)
+	}
+	r.svc = svc
+	svc.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := svc.Shutdown(ctx); err != nil {
+			t.Errorf("service shutdown: %v", err)
+		}
+		_ = db.Close()
+	})
+	return r
+}
+
+// newSim starts a simulator whose provisioning jobs finish on the first
+// poll, polled every 10 ms.
+func newSim(t *testing.T) *cloudsim.Server {
+	t.Helper()
+	return cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+}
+
+// startTray starts the tray over the Service as main.go does, and records
+// whether a tray host shows it. It reports what Start reported.
+func (r *serviceRig) startTray() bool {
+	r.t.Helper()
+	topts := tray.Options{
+		Logger:        slog.New(slog.NewTextHandler(r.logs, nil)).With("component", "tray"),
+		OpenDashboard: func() { r.dashboard <- struct{}{} },
+	}
+	if r.opts.Autostart != nil {
+		topts.Autostart = r.opts.Autostart
+	}
+	r.tray = tray.New(r.svc, topts)
+	ok := r.tray.Start()
+	r.t.Cleanup(r.tray.Stop) // runs before the Service's shutdown, as in main
+	r.svc.SetTrayAvailable(ok && tray.TrayHostPresent())
+	return ok
+}
+
+// approvePendingLogin approves the login the Service has pending in the
+// simulator (as the user would in the browser) and waits for the Service
+// to hold the key and have checked it.
+func (r *serviceRig) approvePendingLogin() {
+	r.t.Helper()
+	var sid string
+	waitFor(r.t, "a pending login", func() bool {
+		l := r.svc.Snapshot().Login
+		sid = l.SessionID
+		return l.Status == "pending" && sid != ""
+	})
+	if err := r.sim.ApproveSession(sid); err != nil {
+		r.t.Fatalf("approve login session: %v", err)
+	}
+	waitFor(r.t, "logged in", func() bool {
+		s := r.svc.Snapshot()
+		return s.LoggedIn && s.IdentityChecked
+	})
+}
+
+// login runs the whole login without the tray: StartLogin, approve, wait.
+func (r *serviceRig) login() {
+	r.t.Helper()
+	if _, err := r.svc.StartLogin(context.Background()); err != nil {
+		r.t.Fatalf("start login: %v", err)
+	}
+	r.approvePendingLogin()
+}
+
+// apiKey is the key the Service adopted (from the environment it sets).
+func (r *serviceRig) apiKey() string {
+	r.env.mu.Lock()
+	defer r.env.mu.Unlock()
+	return r.env.m["ELIZAOS_CLOUD_API_KEY"]
+}
+
+// checkLogs fails on warnings or errors in the logs and on the API key
+// appearing anywhere in them.
+func (r *serviceRig) checkLogs() {
+	r.t.Helper()
+	out := r.logs.String()
+	if key := r.apiKey(); key != "" && strings.Contains(out, key) {
+		r.t.Error("the API key appears in the logs")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "cloud URL policy admits loopback addresses") {
+			continue // the simulator is on loopback; main warns about it too
+		}
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			r.t.Errorf("unexpected warning in the logs: %s\nall logs:\n%s", line, out)
+			return
+		}
+	}
+}
+
+// waitFor polls cond every 10 ms until it holds, failing after the
+// harness deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s", wait, what)
+		}
+	}
+}
+
+// urlRecorder is the Service's browser: it records what it was asked to
+// open.
+type urlRecorder struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (o *urlRecorder) Open(u string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.urls = append(o.urls, u)
+	return nil
+}
+
+func (o *urlRecorder) URLs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.urls...)
+}
+
+// fakeEnv keeps the Service's environment writes (the API key) out of the
+// test process's own environment.
+type fakeEnv struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (e *fakeEnv) Setenv(k, v string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.m[k] = v
+	return nil
+}
+
+func (e *fakeEnv) Unsetenv(k string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.m, k)
+	return nil
+}
