@@ -148,7 +148,8 @@ func TestConcurrentStorm(t *testing.T) {
 	sim.Close()
 	goroutinesAfter := runtime.NumGoroutine()
 	goleak.VerifyNone(t, before)
-	t.Logf("goroutines: %d before the app started, %d right after Shutdown", goroutinesBefore, goroutinesAfter)
+	t.Logf("goroutines: %d before the app started, %d right after Shutdown, %d once connections closed",
+		goroutinesBefore, goroutinesAfter, runtime.NumGoroutine())
 }
 
 // stormLogin is one login as a browser-driving client does it.

@@ -12,10 +12,12 @@ import (
 )
 
 // shortTimeout is the client timeout of the call under test in the timeout
-// and slow-body cases; faultDelay is far beyond it (the simulator stops
-// waiting as soon as the client gives up, so it costs nothing).
+// and slow-body cases: short enough to keep the suite quick, long enough
+// that the calls around the fault succeed on a loaded machine under -race.
+// faultDelay is far beyond it (the simulator stops waiting as soon as the
+// client gives up, so it costs nothing).
 const (
-	shortTimeout = 400 * time.Millisecond
+	shortTimeout = time.Second
 	faultDelay   = 10 * time.Second
 )
 
@@ -103,6 +105,7 @@ func TestFaultMatrix(t *testing.T) {
 		{"job-poll", faultJobPoll},
 		{"snapshot", faultSnapshot},
 		{"heartbeat", faultHeartbeat},
+		{"heartbeat-outage", faultHeartbeatOutage},
 		{"message-send", faultMessageSend},
 		{"stream", faultStream},
 	}
@@ -438,6 +441,35 @@ func faultHeartbeat(t *testing.T, fc faultCase) {
 	})
 }
 
+// faultHeartbeatOutage: the fault outlasts every reconnect attempt, so the
+// monitor gives up: error, then disconnected with the reason kept.
+func faultHeartbeatOutage(t *testing.T, fc faultCase) {
+	mc := quietManager()
+	mc.HeartbeatInterval = 30 * time.Millisecond
+	mc.MaxReconnectAttempts = 1 // every attempt count is TestHeartbeatOutages
+	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
+	id := h.createAgent("Gone")
+	h.connect(id)
+	rec := h.record()
+	mark := rec.mark()
+	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
+	rec.waitState(t, mark, "disconnected", is(cloud.StateDisconnected))
+	if got, want := strings.Join(rec.states(mark), " "), "reconnecting#1 error disconnected"; got != want {
+		t.Errorf("states %q, want %q", got, want)
+	}
+	c := h.connection()
+	msg, _ := c["lastError"].(string)
+	if c["state"] != "disconnected" || msg == "" {
+		t.Fatalf("connection after giving up = %v", c)
+	}
+	if fc.kind == kindStatus && !strings.Contains(msg, cloudMessage(fc.status)) {
+		t.Errorf("lastError %q does not carry the cloud's message", msg)
+	}
+	h.alive()
+	h.sim.ClearFaults()
+	h.connect(id)
+}
+
 func faultMessageSend(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
 	id := h.createAgent("Chat")
@@ -462,12 +494,16 @@ func faultMessageSend(t *testing.T, fc faultCase) {
 // is not an error: an open stream has no timeout (SPEC §4) and its chunks
 // arrive when the cloud sends them.
 func faultStream(t *testing.T, fc faultCase) {
-	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
+	var timeouts *cloud.Timeouts
+	if fc.kind == kindTimeout { // the wait for the headers is bounded
+		timeouts = fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })
+	}
+	h := loggedIn(t, options{timeouts: timeouts})
 	id := h.createAgent("Stream")
 	h.connect(id)
 	f := fc.at("POST", "/api/v1/milady/agents/"+id+"/stream")
 	if fc.kind == kindSlowBody {
-		f.Delay = 3 * shortTimeout
+		f.Delay = 1500 * time.Millisecond
 	}
 	h.sim.InjectFault(f)
 	r := h.do("POST", "/api/chat/stream", `{"text":"stream this"}`)
