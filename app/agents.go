@@ -123,9 +123,10 @@ func (s *Service) ConnectAgentAsync(ctx context.Context, id string) (ConnectResu
 	return ConnectResult{OK: true, AgentID: id, Status: "connecting"}, nil
 }
 
-// userDisconnect disconnects the active agent as the user's own action (no
-// "connection lost" notification, no reconnect at next start).
-func (s *Service) userDisconnect(ctx context.Context) error {
+// userDisconnect disconnects agent id, if it is the active one, as the
+// user's own action (no "connection lost" notification, no reconnect at next
+// start).
+func (s *Service) userDisconnect(ctx context.Context, id string) {
 	s.mu.Lock()
 	s.userAction++
 	s.mu.Unlock()
@@ -134,17 +135,9 @@ func (s *Service) userDisconnect(ctx context.Context) error {
 		s.userAction--
 		s.mu.Unlock()
 	}()
-	err := s.mgr.Disconnect(context.WithoutCancel(ctx))
-	if s.configErr == "" && s.currentClient() != nil {
+	if s.mgr.DisconnectAgent(context.WithoutCancel(ctx), id) && s.configErr == "" && s.currentClient() != nil {
 		_ = s.cfg.SetWasConnected(false)
 	}
-	return err
-}
-
-// isActive reports whether id is the agent the manager holds.
-func (s *Service) isActive(id string) bool {
-	st := s.mgr.State()
-	return st.AgentID == id && st.State != cloud.StateDisconnected
 }
 
 // DisconnectAgent disconnects from id if it is the active agent.
@@ -152,10 +145,8 @@ func (s *Service) DisconnectAgent(ctx context.Context, id string) error {
 	if _, err := s.agentCall(id); err != nil {
 		return err
 	}
-	if !s.isActive(id) {
-		return nil
-	}
-	return s.userDisconnect(ctx)
+	s.userDisconnect(ctx, id)
+	return nil
 }
 
 // ShutdownAgent disconnects if active, then deletes the agent in the cloud
@@ -165,11 +156,7 @@ func (s *Service) ShutdownAgent(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if s.isActive(id) {
-		if err := s.userDisconnect(ctx); err != nil {
-			s.log.Warn("disconnect before delete", "err", err)
-		}
-	}
+	s.userDisconnect(ctx, id)
 	return c.DeleteAgent(ctx, id)
 }
 
@@ -179,11 +166,7 @@ func (s *Service) SuspendAgent(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if s.isActive(id) {
-		if err := s.userDisconnect(ctx); err != nil {
-			s.log.Warn("disconnect before suspend", "err", err)
-		}
-	}
+	s.userDisconnect(ctx, id)
 	_, err = c.SuspendAgent(ctx, id)
 	return err
 }
@@ -254,4 +237,10 @@ func (s *Service) RestoreAgent(ctx context.Context, id, backupID string) (*cloud
 
 func backupRecord(b cloud.BackupResult) store.BackupRecord {
 	return store.BackupRecord{At: b.At, AgentID: b.AgentID, OK: b.OK, BackupID: b.BackupID, SizeBytes: b.SizeBytes, Error: b.Error, Final: b.Final}
+}
+
+// isActive reports whether id is the agent the manager holds.
+func (s *Service) isActive(id string) bool {
+	st := s.mgr.State()
+	return st.AgentID == id && st.State != cloud.StateDisconnected
 }

@@ -22,6 +22,7 @@ type loginSession struct {
 	keyPrefix  string
 	errMsg     string
 	done       bool
+	foreign    bool // first seen in a status poll, not started here
 	cancel     context.CancelFunc
 }
 
@@ -191,10 +192,17 @@ func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatu
 	ls := s.sessions[sessionID]
 	anon, baseErr := s.anon, s.baseErr
 	if ls == nil {
-		if len(s.sessions) > 64 { // sessions someone else started: bounded
-			s.sessions = make(map[string]*loginSession)
+		// Polls of sessions this app did not start are remembered too (so
+		// a completed one keeps answering "authenticated"), but bounded;
+		// the sessions this app started are never forgotten.
+		if len(s.sessions) >= 256 {
+			for id, l := range s.sessions {
+				if l.foreign {
+					delete(s.sessions, id)
+				}
+			}
 		}
-		ls = &loginSession{id: sessionID, status: "pending", cancel: func() {}}
+		ls = &loginSession{id: sessionID, status: "pending", foreign: true, cancel: func() {}}
 		s.sessions[sessionID] = ls
 	}
 	s.mu.Unlock()

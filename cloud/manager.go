@@ -326,6 +326,29 @@ func (m *Manager) Disconnect(ctx context.Context) error {
 	return nil
 }
 
+// DisconnectAgent disconnects only when agentID is the agent the manager
+// holds (connecting, connected or reconnecting), checked under the operation
+// lock so a connect to another agent that slips in between is left alone. It
+// reports whether it disconnected.
+func (m *Manager) DisconnectAgent(ctx context.Context, agentID string) bool {
+	m.mu.Lock()
+	connecting := m.state.AgentID == agentID && m.state.State == StateConnecting
+	m.mu.Unlock()
+	if connecting {
+		m.abortInFlightConnect()
+	}
+	m.opMu.Lock()
+	defer m.opMu.Unlock()
+	m.mu.Lock()
+	active := m.state.AgentID == agentID && m.state.State != StateDisconnected
+	m.mu.Unlock()
+	if !active {
+		return false
+	}
+	m.disconnectLocked(ctx)
+	return true
+}
+
 // Logout disconnects, then forgets the client: agent calls fail with
 // ErrNotConfigured until SetAPI is called again.
 func (m *Manager) Logout(ctx context.Context) error {
