@@ -17,7 +17,7 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
             dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
-        test-go test-tray test-frontend test-e2e test-window lint bench fuzz clean
+        test-go test-tray test-frontend test-e2e test-window screenshots lint bench fuzz clean
 
 all: build
 
@@ -84,6 +84,10 @@ test-frontend:
 
 test-e2e: build
 	scripts/e2e.sh $(BIN)
+
+## screenshots: refresh frontend/e2e/screenshots (shown in the README)
+screenshots: build
+	UPDATE_SCREENSHOTS=1 scripts/e2e.sh $(BIN)
 
 test-window: build
 	scripts/window-test.sh $(BIN)

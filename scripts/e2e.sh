@@ -35,6 +35,12 @@ done
 [ -n "$URL" ] || { echo "e2e: the app did not print its URL"; cat "$TMP/app.log"; exit 1; }
 SIM_URL=$(grep -o 'SIMULATOR MODE[^"]*"[^ ]* url=https://127.0.0.1:[0-9]*' "$TMP/app.log" | grep -o 'https://127.0.0.1:[0-9]*' | head -1 || true)
 [ -n "$SIM_URL" ] || SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$TMP/app.log" | head -1)
+# Screenshots go to build/e2e-screenshots so a test run leaves the tree
+# clean; `make screenshots` refreshes the committed ones the README shows.
+if [ "${UPDATE_SCREENSHOTS:-}" != 1 ]; then
+  export MILADY_E2E_SHOTS="$ROOT/build/e2e-screenshots"
+  mkdir -p "$MILADY_E2E_SHOTS"
+fi
 export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem"
 echo "e2e: app $MILADY_E2E_URL, simulator $MILADY_SIM_URL"
 status=0

@@ -29,7 +29,7 @@ if (!APP || !SIM) {
   process.exit(2);
 }
 const T = Number(process.env.MILADY_E2E_TIMEOUT_MS ?? 30000);
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const SHOTS = process.env.MILADY_E2E_SHOTS ? process.env.MILADY_E2E_SHOTS.replace(/\/?$/, '/') : fileURLToPath(new URL('./screenshots/', import.meta.url));
 const simCA = process.env.MILADY_SIM_CA
   ? await readFile(process.env.MILADY_SIM_CA).catch((e) => {
       console.warn(`e2e: cannot read MILADY_SIM_CA (${e.message}); not verifying the simulator's certificate`);
