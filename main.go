@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,10 +115,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	token := os.Getenv("MILADY_API_TOKEN")
 	if token == "" && !isLoopback(f.bind) {
+		// The token is never logged or printed: it goes to a 0600 file in
+		// the state folder, and only its fingerprint and that path are said.
 		token = newToken()
 		sum := sha256.Sum256([]byte(token))
-		logger.Warn("binding a non-loopback address: generated an API token", "fingerprint", hex.EncodeToString(sum[:4]))
-		fmt.Fprintf(stdout, "API token (keep it secret): %s\n", token)
+		tokenFile := filepath.Join(stateDir, "api-token")
+		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+			fmt.Fprintln(stderr, "milady-cloud: save the generated API token:", err)
+			return 1
+		}
+		logger.Warn("binding a non-loopback address: generated an API token (send it as Authorization: Bearer)",
+			"fingerprint", hex.EncodeToString(sum[:4]), "file", tokenFile)
 	}
 
 	addr := net.JoinHostPort(f.bind, strconv.Itoa(f.port))
@@ -179,7 +187,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if isLoopback(f.bind) {
 		url = "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "/"
 	}
-	if token != "" {
+	if token != "" && os.Getenv("MILADY_API_TOKEN") != "" {
+		// The user chose this token; the fragment hands it to the browser
+		// tab (kept in sessionStorage) without it reaching any server log.
 		url += "#token=" + token
 	}
 	logger.Info("REST API listening", "addr", ln.Addr().String(), "sim", f.sim)
