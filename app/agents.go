@@ -123,18 +123,25 @@ func (s *Service) ConnectAgentAsync(ctx context.Context, id string) (ConnectResu
 	return ConnectResult{OK: true, AgentID: id, Status: "connecting"}, nil
 }
 
+// beginUserAction marks a disconnect or log-out the user asked for as
+// running until the returned func is called, so that the state changes it
+// causes are not taken for a lost connection (no alert).
+func (s *Service) beginUserAction() (end func()) {
+	s.mu.Lock()
+	s.userAction++
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.userAction--
+		s.mu.Unlock()
+	}
+}
+
 // userDisconnect disconnects agent id, if it is the active one, as the
 // user's own action (no "connection lost" notification, no reconnect at next
 // start).
 func (s *Service) userDisconnect(ctx context.Context, id string) {
-	s.mu.Lock()
-	s.userAction++
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.userAction--
-		s.mu.Unlock()
-	}()
+	defer s.beginUserAction()()
 	if s.mgr.DisconnectAgent(context.WithoutCancel(ctx), id) && s.configErr == "" && s.currentClient() != nil {
 		_ = s.cfg.SetWasConnected(false)
 	}

@@ -5,94 +5,34 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/api"
-	"github.com/milady-ai/milady-cloud/app/config"
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
-
-// fakeEnv records the environment the Service sets instead of touching the
-// test process's own.
-type fakeEnv struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (e *fakeEnv) Setenv(k, v string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.m[k] = v
-	return nil
-}
-
-func (e *fakeEnv) Unsetenv(k string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.m, k)
-	return nil
-}
-
-func (e *fakeEnv) get(k string) (string, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, ok := e.m[k]
-	return v, ok
-}
-
-// recOpener records URLs the Service asks to open.
-type recOpener struct {
-	mu   sync.Mutex
-	urls []string
-}
-
-func (o *recOpener) Open(u string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.urls = append(o.urls, u)
-	return nil
-}
-
-// logBuf collects every log line, to prove the key never appears.
-type logBuf struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 type harness struct {
 	t       *testing.T
 	sim     *cloudsim.Server
 	svc     *app.Service
 	srv     *httptest.Server
-	env     *fakeEnv
-	opener  *recOpener
-	logs    *logBuf
+	env     *apptest.Env
+	opener  *apptest.Opener
+	logs    *apptest.Buffer
 	dir     string
 	cfgPath string
 	db      *store.DB
-	bodies  *logBuf // every response body the test read
+	bodies  *apptest.Buffer // every response body the test read
 	mc      *cloud.ManagerConfig
 }
 
@@ -106,10 +46,10 @@ type harnessOpts struct {
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
-	h := &harness{t: t, env: &fakeEnv{m: map[string]string{}}, opener: &recOpener{}, logs: &logBuf{}, bodies: &logBuf{}}
+	h := &harness{t: t, env: &apptest.Env{}, opener: &apptest.Opener{}, logs: &apptest.Buffer{}, bodies: &apptest.Buffer{}}
 	h.sim = o.sim
 	if h.sim == nil {
-		h.sim = cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+		h.sim = apptest.StartSim(t)
 	}
 	h.dir = o.dir
 	if h.dir == "" {
@@ -117,12 +57,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}
 	h.cfgPath = filepath.Join(h.dir, "cfg", "milady.json")
 	if o.configText != "" {
-		if err := os.MkdirAll(filepath.Dir(h.cfgPath), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(h.cfgPath, []byte(o.configText), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		apptest.WriteConfig(t, h.cfgPath, o.configText)
 	}
 	h.mc = o.manager
 	h.start(o.token)
@@ -130,50 +65,28 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 }
 
 func (h *harness) start(token string) {
-	t := h.t
-	logger := slogTo(h.logs)
-	cfg, err := config.Open(h.cfgPath, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(filepath.Join(h.dir, "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.db = db
-	mc := cloud.ManagerConfig{
-		HeartbeatInterval:    50 * time.Millisecond,
-		ReconnectInterval:    20 * time.Millisecond,
-		MaxReconnectDelay:    100 * time.Millisecond,
-		MaxReconnectAttempts: 3,
-		MaxHeartbeatFailures: 2,
-		BackupInterval:       time.Hour,
-		FinalSnapshotTimeout: 5 * time.Second,
-	}
+	logger := apptest.Logger(h.logs, slog.LevelDebug)
+	mc := apptest.FastManager()
 	if h.mc != nil {
 		mc = *h.mc
 	}
-	svc, err := app.New(app.Options{
-		Version:         "test",
-		Config:          cfg,
-		DB:              db,
-		Logger:          logger,
-		BaseURL:         h.sim.URL(),
-		RootCAs:         h.sim.CertPool(),
-		AllowLoopback:   true,
-		Sim:             true,
-		Opener:          h.opener,
-		Env:             h.env,
-		LoginPoll:       20 * time.Millisecond,
-		ManagerOverride: &mc,
+	h.svc, h.db = apptest.NewService(h.t, apptest.ServiceConfig{
+		ConfigPath: h.cfgPath,
+		StateDir:   filepath.Join(h.dir, "state"),
+		Sim:        h.sim,
+		Options: app.Options{
+			Version:         "test",
+			Logger:          logger,
+			Sim:             true,
+			Opener:          h.opener,
+			Env:             h.env,
+			LoginPoll:       20 * time.Millisecond,
+			ManagerOverride: &mc,
+		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.svc = svc
-	svc.Start()
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
-	t.Cleanup(h.stop)
+	h.svc.Start()
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
+	h.t.Cleanup(h.stop)
 }
 
 func (h *harness) stop() {
@@ -245,13 +158,7 @@ func (h *harness) expect(method, path, body string, want int) map[string]any {
 // eventually polls cond until it holds or 10 s pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	apptest.Eventually(t, 10*time.Second, what, cond)
 }
 
 // login runs the whole REST login through the simulator's Approve step and
@@ -271,7 +178,7 @@ func (h *harness) login() string {
 		st = h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)
 		return st["status"] == "authenticated"
 	})
-	key, _ := h.env.get("ELIZAOS_CLOUD_API_KEY")
+	key := h.env.Get("ELIZAOS_CLOUD_API_KEY")
 	if key == "" || !strings.HasPrefix(key, st["keyPrefix"].(string)) {
 		h.t.Fatalf("environment key %q does not match keyPrefix %v", key, st["keyPrefix"])
 	}
@@ -319,18 +226,11 @@ func (r *sseReader) next() (string, string) {
 func newUnstarted(t *testing.T) *app.Service {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.Open(filepath.Join(dir, "milady.json"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(filepath.Join(dir, "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, db := apptest.NewService(t, apptest.ServiceConfig{
+		ConfigPath: filepath.Join(dir, "milady.json"),
+		StateDir:   filepath.Join(dir, "state"),
+		Options:    app.Options{BaseURL: "https://www.elizacloud.ai"},
+	})
 	t.Cleanup(func() { _ = db.Close() })
-	svc, err := app.New(app.Options{Config: cfg, DB: db, BaseURL: "https://www.elizacloud.ai"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return svc
 }

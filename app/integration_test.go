@@ -98,7 +98,7 @@ func TestLoginPersistsKeyEverywhereButResponses(t *testing.T) {
 		t.Errorf("config mode %v, want 0600", fi.Mode().Perm())
 	}
 	// (2) environment, (3) local agent record.
-	if v, _ := h.env.get("ELIZAOS_CLOUD_ENABLED"); v != "true" {
+	if v, _ := h.env.Lookup("ELIZAOS_CLOUD_ENABLED"); v != "true" {
 		t.Errorf("ELIZAOS_CLOUD_ENABLED=%q", v)
 	}
 	if v, ok, err := h.db.Secret(context.Background(), "ELIZAOS_CLOUD_API_KEY"); err != nil || !ok || v != key {
@@ -144,10 +144,10 @@ func TestLogoutRemovesKeyFromConfigEnvAndDatabase(t *testing.T) {
 	if dig(cfg, "cloud", "apiKey") != nil || dig(cfg, "cloud", "enabled") != false || dig(cfg, "ui", "theme") != "dark" {
 		t.Fatalf("config after log-out: %v", cfg)
 	}
-	if _, ok := h.env.get("ELIZAOS_CLOUD_API_KEY"); ok {
+	if _, ok := h.env.Lookup("ELIZAOS_CLOUD_API_KEY"); ok {
 		t.Error("ELIZAOS_CLOUD_API_KEY still set")
 	}
-	if _, ok := h.env.get("ELIZAOS_CLOUD_ENABLED"); ok {
+	if _, ok := h.env.Lookup("ELIZAOS_CLOUD_ENABLED"); ok {
 		t.Error("ELIZAOS_CLOUD_ENABLED still set")
 	}
 	if _, ok, _ := h.db.Secret(context.Background(), "ELIZAOS_CLOUD_API_KEY"); ok {
@@ -189,7 +189,7 @@ func TestKeySurvivesConfigReset(t *testing.T) {
 	if got := dig(readJSON(t, h.cfgPath), "cloud", "apiKey"); got != key {
 		t.Fatal("key not restored to the config file")
 	}
-	if v, _ := h.env.get("ELIZAOS_CLOUD_API_KEY"); v != key {
+	if v, _ := h.env.Lookup("ELIZAOS_CLOUD_API_KEY"); v != key {
 		t.Fatal("key not restored to the environment")
 	}
 }

@@ -331,14 +331,7 @@ func (s *Service) Logout(ctx context.Context) error {
 	s.CancelLogin()
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
-	s.mu.Lock()
-	s.userAction++
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.userAction--
-		s.mu.Unlock()
-	}()
+	defer s.beginUserAction()()
 	if err := s.mgr.Logout(context.WithoutCancel(ctx)); err != nil {
 		s.log.Warn("disconnect during log-out", "err", err)
 	}

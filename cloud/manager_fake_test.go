@@ -370,17 +370,22 @@ func newMgrHarness(t *testing.T, cfg ManagerConfig) *mgrHarness {
 	h := &mgrHarness{clk: clock.NewFake(time.Time{}), api: newFakeAPI(), rec: newMgrRecorder()}
 	h.m = NewManager(ManagerOptions{Config: cfg, Clock: h.clk, OnEvent: h.rec.on})
 	h.m.SetAPI(h.api)
+	closeAtCleanup(t, h.m, h.rec)
+	return h
+}
+
+// closeAtCleanup closes m when the test ends and then checks the events rec
+// saw. After a failed assertion a hook may still hang; the real-time bound
+// keeps Close (and its final snapshot) from blocking the whole run.
+func closeAtCleanup(t *testing.T, m *Manager, rec *mgrRecorder) {
 	t.Cleanup(func() {
-		// After a failed assertion a hook may still hang; the real-time bound
-		// keeps Close (and its final snapshot) from blocking the whole run.
 		ctx, cancel := context.WithTimeout(context.Background(), mgrHangGuard)
 		defer cancel()
-		if err := h.m.Close(ctx); err != nil {
+		if err := m.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		h.rec.check(t)
+		rec.check(t)
 	})
-	return h
 }
 
 // connect connects to id and waits until the session armed its two timers

@@ -33,14 +33,7 @@ func newMgrSim(t *testing.T, so cloudsim.Options, cfg ManagerConfig) *mgrSim {
 	h.client = h.newClient(t)
 	h.m = NewManager(ManagerOptions{Config: cfg, Clock: h.clk, OnEvent: h.rec.on})
 	h.m.SetAPI(h.client)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), mgrHangGuard)
-		defer cancel()
-		if err := h.m.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		h.rec.check(t)
-	})
+	closeAtCleanup(t, h.m, h.rec)
 	return h
 }
 

@@ -1,12 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 const testToken = "s3cret-token-0123456789"
@@ -202,8 +203,8 @@ func TestCommonHeaders(t *testing.T) {
 // debug level and on failures.
 func TestSecretsNeverLogged(t *testing.T) {
 	t.Parallel()
-	lw := &lockedWriter{w: &bytes.Buffer{}}
-	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	lw := &apptest.Buffer{} // handlers log concurrently
+	logger := apptest.Logger(lw, slog.LevelDebug)
 	f := newFake()
 	f.errs["ListAgents"] = errFailing
 	srv := newTestServer(t, f, func(o *Options) { o.Token = testToken; o.Logger = logger })

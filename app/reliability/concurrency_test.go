@@ -204,7 +204,7 @@ func checkConsistent(t *testing.T, h *harness, agent string) {
 	})
 	snap := h.svc.Snapshot()
 	status := h.expect("GET", "/api/cloud/status", "", 200)
-	envKey := h.env.get("ELIZAOS_CLOUD_API_KEY")
+	envKey := h.env.Get("ELIZAOS_CLOUD_API_KEY")
 	dbKey, dbHas, err := h.db.Secret(context.Background(), "ELIZAOS_CLOUD_API_KEY")
 	if err != nil {
 		t.Fatal(err)

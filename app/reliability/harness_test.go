@@ -18,61 +18,16 @@ import (
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/api"
-	"github.com/milady-ai/milady-cloud/app/config"
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // waitLimit bounds every wait for something the app should do on its own.
 // It is generous because -race on two cores is slow; a test that needs it
 // all has failed anyway.
 const waitLimit = 20 * time.Second
-
-// syncBuf is a goroutine-safe buffer: the slog sink and the record of every
-// response body the suite read.
-type syncBuf struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// fakeEnv stands in for the process environment the Service sets at login.
-type fakeEnv struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (e *fakeEnv) Setenv(k, v string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.m[k] = v
-	return nil
-}
-
-func (e *fakeEnv) Unsetenv(k string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.m, k)
-	return nil
-}
-
-func (e *fakeEnv) get(k string) string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.m[k]
-}
 
 // quietManager is a manager config for tests that do not exercise the
 // monitor or the scheduler: nothing periodic happens during the test, so an
@@ -111,9 +66,9 @@ type harness struct {
 	srv      *httptest.Server
 	hc       *http.Client
 	db       *store.DB
-	env      *fakeEnv
-	logs     *syncBuf
-	bodies   *syncBuf
+	env      *apptest.Env
+	logs     *apptest.Buffer // every log line
+	bodies   *apptest.Buffer // every response body the suite read
 	root     string
 	cfgPath  string
 	stateDir string
@@ -122,75 +77,52 @@ type harness struct {
 
 func newHarness(t *testing.T, o options) *harness {
 	t.Helper()
-	h := &harness{t: t, o: o, env: &fakeEnv{m: map[string]string{}}, logs: &syncBuf{}, bodies: &syncBuf{}}
+	h := &harness{t: t, o: o, env: &apptest.Env{}, logs: &apptest.Buffer{}, bodies: &apptest.Buffer{}}
 	h.sim = o.sim
 	if h.sim == nil {
-		h.sim = cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
+		h.sim = apptest.StartSim(t)
 	}
 	h.root = t.TempDir()
 	h.cfgPath = filepath.Join(h.root, "config", "milady.json")
 	h.stateDir = filepath.Join(h.root, "state")
 	if o.key != "" {
-		if err := os.MkdirAll(filepath.Dir(h.cfgPath), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		text := fmt.Sprintf(`{"cloud":{"enabled":true,"apiKey":%q}}`, o.key)
-		if err := os.WriteFile(h.cfgPath, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		apptest.WriteConfig(t, h.cfgPath, fmt.Sprintf(`{"cloud":{"enabled":true,"apiKey":%q}}`, o.key))
 	}
 	h.start()
 	return h
 }
 
 func (h *harness) start() {
-	t := h.t
-	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: h.o.logLevel}))
-	cfg, err := config.Open(h.cfgPath, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(h.stateDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.db = db
+	logger := apptest.Logger(h.logs, h.o.logLevel)
 	mc := quietManager()
 	if h.o.manager != nil {
 		mc = *h.o.manager
-	}
-	roots := h.o.rootCAs
-	if roots == nil {
-		roots = h.sim.CertPool()
 	}
 	poll := h.o.loginPoll
 	if poll <= 0 {
 		poll = 20 * time.Millisecond
 	}
-	svc, err := app.New(app.Options{
-		Version:         "reliability",
-		Config:          cfg,
-		DB:              db,
-		Logger:          logger,
-		BaseURL:         h.sim.URL(),
-		RootCAs:         roots,
-		AllowLoopback:   true,
-		Sim:             true,
-		Env:             h.env,
-		LoginPoll:       poll,
-		FreshMinGap:     time.Millisecond,
-		ConnectTimeout:  h.o.connectTimeout,
-		ClientTimeouts:  h.o.timeouts,
-		ManagerOverride: &mc,
+	h.svc, h.db = apptest.NewService(h.t, apptest.ServiceConfig{
+		ConfigPath: h.cfgPath,
+		StateDir:   h.stateDir,
+		Sim:        h.sim,
+		Options: app.Options{
+			Version:         "reliability",
+			Logger:          logger,
+			RootCAs:         h.o.rootCAs, // nil: the simulator's
+			Sim:             true,
+			Env:             h.env,
+			LoginPoll:       poll,
+			FreshMinGap:     time.Millisecond,
+			ConnectTimeout:  h.o.connectTimeout,
+			ClientTimeouts:  h.o.timeouts,
+			ManagerOverride: &mc,
+		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.svc = svc
-	svc.Start()
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Logger: logger, PingInterval: time.Second}))
+	h.svc.Start()
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Logger: logger, PingInterval: time.Second}))
 	h.hc = &http.Client{Transport: &http.Transport{}, Timeout: waitLimit}
-	t.Cleanup(h.stop)
+	h.t.Cleanup(h.stop)
 }
 
 // stop shuts the app down the way main does: Service (final snapshot), REST
@@ -278,6 +210,24 @@ func (h *harness) expect(method, path, body string, want int) map[string]any {
 	return r.object(h.t)
 }
 
+// followEvents opens /api/cloud/events with a client that has no timeout
+// and copies the stream into w until the app ends it (Shutdown does); the
+// channel closes then.
+func (h *harness) followEvents(w io.Writer) <-chan struct{} {
+	h.t.Helper()
+	res, err := (&http.Client{Transport: &http.Transport{}}).Get(h.srv.URL + "/api/cloud/events")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer res.Body.Close()
+		_, _ = io.Copy(w, res.Body)
+	}()
+	return done
+}
+
 // alive asserts that the app still answers: health and status.
 func (h *harness) alive() {
 	h.t.Helper()
@@ -292,15 +242,7 @@ func (h *harness) alive() {
 // eventually polls cond until it holds or waitLimit passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
+	apptest.Eventually(t, waitLimit, what, cond)
 }
 
 // login runs the REST login through the simulator's Approve step and
@@ -319,7 +261,7 @@ func (h *harness) login() string {
 		return h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)["status"] == "authenticated"
 	})
 	eventually(h.t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
-	key := h.env.get("ELIZAOS_CLOUD_API_KEY")
+	key := h.env.Get("ELIZAOS_CLOUD_API_KEY")
 	if key == "" {
 		h.t.Fatal("no key in the environment after login")
 	}

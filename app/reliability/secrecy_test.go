@@ -1,10 +1,8 @@
 package reliability
 
 import (
-	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // TestAPIKeyNeverLeaks runs a whole session — login, agents, connect,
@@ -31,17 +30,8 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 
 	// The event stream for the whole session, read by a client without a
 	// timeout; Shutdown ends it.
-	events := &syncBuf{}
-	res, err := (&http.Client{Transport: &http.Transport{}}).Get(h.srv.URL + "/api/cloud/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	streamDone := make(chan struct{})
-	go func() {
-		defer close(streamDone)
-		defer res.Body.Close()
-		_, _ = io.Copy(events, res.Body)
-	}()
+	events := &apptest.Buffer{}
+	streamDone := h.followEvents(events)
 
 	key := h.login()
 	if len(key) < 40 {

@@ -3,7 +3,6 @@ package reliability
 import (
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -45,16 +44,7 @@ func TestSoak(t *testing.T) {
 	rec := h.record()
 	mark := rec.mark()
 
-	res, err := (&http.Client{Transport: &http.Transport{}}).Get(h.srv.URL + "/api/cloud/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	streamDone := make(chan struct{})
-	go func() {
-		defer close(streamDone)
-		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, res.Body)
-	}()
+	streamDone := h.followEvents(io.Discard)
 
 	measure := func(at time.Duration) soakSample {
 		runtime.GC()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/tray/traytest"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // TestStartWithoutSessionBus: no bus at all must not start systray (whose
@@ -20,7 +21,7 @@ func TestStartWithoutSessionBus(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(dir, "no-such-bus"))
 	t.Setenv("XDG_RUNTIME_DIR", dir)
-	logs := &syncBuffer{}
+	logs := &apptest.Buffer{}
 	b := traytest.NewFakeBackend(app.Snapshot{})
 	tr := New(b, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if tr.Start() {

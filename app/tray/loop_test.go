@@ -1,12 +1,10 @@
 package tray
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/tray/traytest"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -60,31 +59,13 @@ func (v *recView) until(t *testing.T, what string, cond func(applied) bool) appl
 	}
 }
 
-// syncBuffer is a log sink safe for the goroutines clicks run on.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // harness runs a controller over a FakeBackend with test-driven clicks.
 type harness struct {
 	b      *traytest.FakeBackend
 	as     *traytest.FakeAutostart
 	view   *recView
 	clicks [numItems]chan struct{}
-	logs   *syncBuffer
+	logs   *apptest.Buffer // safe for the goroutines clicks run on
 	dash   chan struct{}
 	quit   chan struct{}
 	ctl    *controller
@@ -106,7 +87,7 @@ func startHarness(t *testing.T, s app.Snapshot, withAutostart bool) *harness {
 		b:    traytest.NewFakeBackend(s),
 		as:   &traytest.FakeAutostart{},
 		view: &recView{ch: make(chan applied, 16)},
-		logs: &syncBuffer{},
+		logs: &apptest.Buffer{},
 		dash: make(chan struct{}, 8),
 		quit: make(chan struct{}, 1),
 		done: make(chan struct{}),
@@ -370,7 +351,7 @@ type panicky struct{ *traytest.FakeBackend }
 func (panicky) OpenTopUp() error { panic("kaboom") }
 
 func TestClickPanicIsContained(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &apptest.Buffer{}
 	b := panicky{traytest.NewFakeBackend(app.Snapshot{LoggedIn: true})}
 	ctl := newController(b, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -409,7 +390,7 @@ func TestLoopStopsOnCancel(t *testing.T) {
 }
 
 func TestDrainTimesOut(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &apptest.Buffer{}
 	ctl := newController(traytest.NewFakeBackend(app.Snapshot{}), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	release := make(chan struct{})
 	ctl.spawn(context.Background(), func(context.Context) { <-release })

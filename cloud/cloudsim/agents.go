@@ -178,12 +178,8 @@ func (s *Server) creditGateLocked(w http.ResponseWriter) bool {
 
 // handleCreateAgent is POST /agents.
 func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request) {
-	if !s.requireKey(w, r) {
-		return
-	}
-	body, err := parseJSON(r)
-	if err != nil {
-		plainError(w, http.StatusInternalServerError, msgUnexpected)
+	body, ok := s.keyedJSON(w, r)
+	if !ok {
 		return
 	}
 	if issues := validateCreate(body); issues != nil {

@@ -94,12 +94,8 @@ func (s *Server) handleBackups(w http.ResponseWriter, r *http.Request) {
 // one is provisioned synchronously, which restores the latest backup, so
 // only the latest may be named.
 func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
-	if !s.requireKey(w, r) {
-		return
-	}
-	body, err := parseJSON(r)
-	if err != nil {
-		plainError(w, http.StatusInternalServerError, msgUnexpected)
+	body, ok := s.keyedJSON(w, r)
+	if !ok {
 		return
 	}
 	m, isObj := body.(map[string]any)

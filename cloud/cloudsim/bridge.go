@@ -102,12 +102,8 @@ func (s *Server) rememberLocked(a *agent, user, reply string) {
 // handleBridge is POST /agents/{id}/bridge: a JSON-RPC proxy that always
 // answers HTTP 200 once the envelope is valid.
 func (s *Server) handleBridge(w http.ResponseWriter, r *http.Request) {
-	if !s.requireKey(w, r) {
-		return
-	}
-	body, err := parseJSON(r)
-	if err != nil {
-		plainError(w, http.StatusInternalServerError, msgUnexpected)
+	body, ok := s.keyedJSON(w, r)
+	if !ok {
 		return
 	}
 	req, issues := parseRPC(body)

@@ -68,15 +68,30 @@ func runningShape(a *agent) obj {
 	return obj{"id": a.id, "agentName": a.name, "status": "running", "bridgeUrl": strPtr(a.bridgeURL), "healthUrl": strPtr(a.healthURL)}
 }
 
-// handleProvision is POST /agents/{id}/provision.
-func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
+// provisionAnswers is what differs between provision and resume, which run
+// the same flow: the wording and the "data" of each answer.
+type provisionAnswers struct {
+	running    func(a *agent) obj // the agent is already running
+	ranSync    func(a *agent) obj // a synchronous provision succeeded
+	syncFailed string             // a synchronous provision failed (500)
+	// queued and inProgress are the messages of the 202 (a new job) and the
+	// 409 (the agent's unfinished job) answers; jobData is their "data".
+	queued, inProgress string
+	jobData            func(a *agent, j *job, msg string) obj
+}
+
+// provision is the flow of POST /agents/{id}/provision and /resume: an
+// agent already running is answered as such; otherwise, past the credit
+// gate, it is provisioned synchronously (sync mode or ?sync=true) or by a
+// job, reusing the agent's unfinished one.
+func (s *Server) provision(w http.ResponseWriter, r *http.Request, ans provisionAnswers) {
 	a, ok := s.lookupAgent(w, r)
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
 	if a.status == "running" && a.bridgeURL != nil {
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": runningShape(a)})
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": ans.running(a)})
 		return
 	}
 	if s.creditGateLocked(w) {
@@ -88,10 +103,10 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !s.runSyncLocked(r, a) {
-			plainError(w, http.StatusInternalServerError, msgHealthTimeout)
+			plainError(w, http.StatusInternalServerError, ans.syncFailed)
 			return
 		}
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": runningShape(a)})
+		writeJSON(w, http.StatusOK, obj{"success": true, "data": ans.ranSync(a)})
 		return
 	}
 	j, created, ok := s.enqueueLocked(a)
@@ -99,59 +114,48 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusConflict, "Agent state changed while starting")
 		return
 	}
-	status, msg := http.StatusAccepted, "Provisioning job created. Poll the job endpoint for status."
+	status, msg := http.StatusAccepted, ans.queued
 	if !created {
-		status, msg = http.StatusConflict, "Provisioning is already in progress. Poll the existing job for status."
+		status, msg = http.StatusConflict, ans.inProgress
 	}
 	writeJSON(w, status, obj{
 		"success": true, "created": created, "alreadyInProgress": !created, "message": msg,
-		"data": obj{"jobId": j.id, "agentId": a.id, "status": j.status,
-			"estimatedCompletionAt": iso(j.createdAt.Add(expectedProvisionDuration))},
+		"data":    ans.jobData(a, j, msg),
 		"polling": s.pollingJSON(j),
+	})
+}
+
+// handleProvision is POST /agents/{id}/provision.
+func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
+	s.provision(w, r, provisionAnswers{
+		running:    runningShape,
+		ranSync:    runningShape,
+		syncFailed: msgHealthTimeout,
+		queued:     "Provisioning job created. Poll the job endpoint for status.",
+		inProgress: "Provisioning is already in progress. Poll the existing job for status.",
+		jobData: func(a *agent, j *job, _ string) obj {
+			return obj{"jobId": j.id, "agentId": a.id, "status": j.status,
+				"estimatedCompletionAt": iso(j.createdAt.Add(expectedProvisionDuration))}
+		},
 	})
 }
 
 // handleResume is POST /agents/{id}/resume: provision for a stopped agent,
 // restoring its latest backup.
 func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.lookupAgent(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if a.status == "running" && a.bridgeURL != nil {
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-			"agentId": a.id, "action": "resume", "message": "Agent is already running", "status": "running"}})
-		return
-	}
-	if s.creditGateLocked(w) {
-		return
-	}
-	if s.syncRequested(r) {
-		if !startable[a.status] {
-			plainError(w, http.StatusConflict, "Agent is already being provisioned")
-			return
+	resumed := func(message string) func(a *agent) obj {
+		return func(a *agent) obj {
+			return obj{"agentId": a.id, "action": "resume", "message": message, "status": "running"}
 		}
-		if !s.runSyncLocked(r, a) {
-			plainError(w, http.StatusInternalServerError, "Failed to resume agent")
-			return
-		}
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-			"agentId": a.id, "action": "resume", "message": "Agent resumed", "status": "running"}})
-		return
 	}
-	j, created, ok := s.enqueueLocked(a)
-	if !ok {
-		plainError(w, http.StatusConflict, "Agent state changed while starting")
-		return
-	}
-	status, msg := http.StatusAccepted, "Resume job created. Poll the job endpoint for status."
-	if !created {
-		status, msg = http.StatusConflict, "Resume is already in progress. Poll the existing job for status."
-	}
-	writeJSON(w, status, obj{
-		"success": true, "created": created, "alreadyInProgress": !created, "message": msg,
-		"data":    obj{"agentId": a.id, "action": "resume", "jobId": j.id, "status": j.status, "message": msg},
-		"polling": s.pollingJSON(j),
+	s.provision(w, r, provisionAnswers{
+		running:    resumed("Agent is already running"),
+		ranSync:    resumed("Agent resumed"),
+		syncFailed: "Failed to resume agent",
+		queued:     "Resume job created. Poll the job endpoint for status.",
+		inProgress: "Resume is already in progress. Poll the existing job for status.",
+		jobData: func(a *agent, j *job, msg string) obj {
+			return obj{"agentId": a.id, "action": "resume", "jobId": j.id, "status": j.status, "message": msg}
+		},
 	})
 }

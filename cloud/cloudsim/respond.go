@@ -104,6 +104,21 @@ func parseJSON(r *http.Request) (any, error) {
 	return v, nil
 }
 
+// keyedJSON authenticates the request and decodes its JSON body, answering
+// the failure itself. A malformed body is the generic 500 on the routes
+// whose handler lets request.json() throw (create, restore, bridge).
+func (s *Server) keyedJSON(w http.ResponseWriter, r *http.Request) (body any, ok bool) {
+	if !s.requireKey(w, r) {
+		return nil, false
+	}
+	body, err := parseJSON(r)
+	if err != nil {
+		plainError(w, http.StatusInternalServerError, msgUnexpected)
+		return nil, false
+	}
+	return body, true
+}
+
 // jsType names a decoded JSON value the way zod reports "received".
 func jsType(v any) string {
 	switch v.(type) {

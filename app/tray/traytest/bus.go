@@ -11,17 +11,16 @@ package traytest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // startTimeout bounds how long the private bus may take to come up.
@@ -81,7 +80,7 @@ func StartBus(t testing.TB) *Bus {
 	if err != nil {
 		t.Fatalf("pipe dbus-daemon stdout: %v", err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &apptest.Buffer{}
 	cmd.Stderr = stderr // it complains about fd limits when not root; shown only on failure
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dbus-daemon: %v", err)
@@ -107,24 +106,6 @@ func StartBus(t testing.TB) *Bus {
 	}
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	return &Bus{Address: addr}
-}
-
-// lockedBuffer collects a child's stderr while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Conn opens a private connection to the bus, closed at cleanup. Tests use

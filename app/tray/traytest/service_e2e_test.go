@@ -24,6 +24,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/app/tray/traytest"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // TestServiceTrayLoginConnectDisconnect: a panel (the fake watcher) sees
@@ -137,7 +138,7 @@ func TestServiceTrayRestoresLastAgent(t *testing.T) {
 	if !traytest.InSubprocess(t) {
 		return
 	}
-	sim := newSim(t)
+	sim := apptest.StartSim(t)
 	key := sim.NewAPIKey()
 	c, err := cloud.NewClient(cloud.ClientOptions{BaseURL: sim.URL(), APIKey: key, RootCAs: sim.CertPool(), AllowLoopback: true})
 	if err != nil {
@@ -411,7 +412,7 @@ func TestServiceWithoutTrayHost(t *testing.T) {
 		return
 	}
 	traytest.StartBus(t)
-	stdlog := &lockedBuffer{}
+	stdlog := &apptest.Buffer{}
 	log.SetOutput(stdlog) // systray logs through the standard logger
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 

@@ -5,19 +5,15 @@ package traytest_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
-	"github.com/milady-ai/milady-cloud/app/config"
-	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/app/tray"
-	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // serviceRig is the desktop composition main.go builds (a real app.Service
@@ -29,10 +25,10 @@ type serviceRig struct {
 	svc       *app.Service
 	tray      *tray.Tray
 	opts      rigOptions
-	opener    *urlRecorder
-	env       *fakeEnv
-	dashboard chan struct{} // one value per tray "open dashboard"
-	logs      *lockedBuffer // the Service's and the tray's slog output
+	opener    *apptest.Opener
+	env       *apptest.Env
+	dashboard chan struct{}   // one value per tray "open dashboard"
+	logs      *apptest.Buffer // the Service's and the tray's slog output
 	cfgPath   string
 }
 
@@ -63,64 +59,40 @@ func startService(t *testing.T, o rigOptions) *serviceRig {
 	r := &serviceRig{
 		t:         t,
 		opts:      o,
-		opener:    &urlRecorder{},
-		env:       &fakeEnv{m: map[string]string{}},
+		opener:    &apptest.Opener{},
+		env:       &apptest.Env{},
 		dashboard: make(chan struct{}, 16),
-		logs:      &lockedBuffer{},
+		logs:      &apptest.Buffer{},
 	}
 	r.sim = o.Sim
 	if r.sim == nil {
-		r.sim = newSim(t)
+		r.sim = apptest.StartSim(t)
 	}
 	dir := t.TempDir()
 	r.cfgPath = filepath.Join(dir, "config", "milady.json")
 	if o.Config != "" {
-		if err := os.MkdirAll(filepath.Dir(r.cfgPath), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(r.cfgPath, []byte(o.Config), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		apptest.WriteConfig(t, r.cfgPath, o.Config)
 	}
-	logger := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg, err := config.Open(r.cfgPath, logger)
-	if err != nil {
-		t.Fatalf("open config: %v", err)
-	}
-	db, err := store.Open(filepath.Join(dir, "state"))
-	if err != nil {
-		t.Fatalf("open database: %v", err)
-	}
+	mc := apptest.FastManager() // backups an hour apart: only the final snapshot counts
 	opts := app.Options{
-		Version:       "test",
-		Config:        cfg,
-		DB:            db,
-		Logger:        logger,
-		BaseURL:       r.sim.URL(),
-		RootCAs:       r.sim.CertPool(),
-		AllowLoopback: true,
-		Opener:        r.opener,
-		Notifier:      o.Notifier,
-		Env:           r.env,
-		LoginPoll:     20 * time.Millisecond,
-		FreshMinGap:   o.FreshMinGap,
-		ManagerOverride: &cloud.ManagerConfig{
-			HeartbeatInterval:    50 * time.Millisecond,
-			ReconnectInterval:    20 * time.Millisecond,
-			MaxReconnectDelay:    100 * time.Millisecond,
-			MaxReconnectAttempts: 3,
-			MaxHeartbeatFailures: 2,
-			BackupInterval:       time.Hour, // only the final snapshot counts
-			FinalSnapshotTimeout: 5 * time.Second,
-		},
+		Version:         "test",
+		Logger:          apptest.Logger(r.logs, slog.LevelDebug),
+		Opener:          r.opener,
+		Notifier:        o.Notifier,
+		Env:             r.env,
+		LoginPoll:       20 * time.Millisecond,
+		FreshMinGap:     o.FreshMinGap,
+		ManagerOverride: &mc,
 	}
 	if o.Autostart != nil {
 		opts.Autostart = o.Autostart
 	}
-	svc, err := app.New(opts)
-	if err != nil {
-		t.Fatalf("new service: %v", err)
-	}
+	svc, db := apptest.NewService(t, apptest.ServiceConfig{
+		ConfigPath: r.cfgPath,
+		StateDir:   filepath.Join(dir, "state"),
+		Sim:        r.sim,
+		Options:    opts,
+	})
 	r.svc = svc
 	svc.Start()
 	t.Cleanup(func() {
@@ -134,19 +106,12 @@ func startService(t *testing.T, o rigOptions) *serviceRig {
 	return r
 }
 
-// newSim starts a simulator whose provisioning jobs finish on the first
-// poll, polled every 10 ms.
-func newSim(t *testing.T) *cloudsim.Server {
-	t.Helper()
-	return cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
-}
-
 // startTray starts the tray over the Service as main.go does, and records
 // whether a tray host shows it. It reports what Start reported.
 func (r *serviceRig) startTray() bool {
 	r.t.Helper()
 	topts := tray.Options{
-		Logger:        slog.New(slog.NewTextHandler(r.logs, nil)).With("component", "tray"),
+		Logger:        apptest.Logger(r.logs, slog.LevelInfo).With("component", "tray"),
 		OpenDashboard: func() { r.dashboard <- struct{}{} },
 	}
 	if r.opts.Autostart != nil {
@@ -190,9 +155,7 @@ func (r *serviceRig) login() {
 
 // apiKey is the key the Service adopted (from the environment it sets).
 func (r *serviceRig) apiKey() string {
-	r.env.mu.Lock()
-	defer r.env.mu.Unlock()
-	return r.env.m["ELIZAOS_CLOUD_API_KEY"]
+	return r.env.Get("ELIZAOS_CLOUD_API_KEY")
 }
 
 // checkLogs fails on warnings or errors in the logs and on the API key
@@ -214,60 +177,8 @@ func (r *serviceRig) checkLogs() {
 	}
 }
 
-// waitFor polls cond every 10 ms until it holds, failing after the
-// harness deadline.
+// waitFor polls cond until it holds, failing after the harness deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline.C:
-			t.Fatalf("timed out after %s waiting for %s", wait, what)
-		}
-	}
-}
-
-// urlRecorder is the Service's browser: it records what it was asked to
-// open.
-type urlRecorder struct {
-	mu   sync.Mutex
-	urls []string
-}
-
-func (o *urlRecorder) Open(u string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.urls = append(o.urls, u)
-	return nil
-}
-
-func (o *urlRecorder) URLs() []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]string(nil), o.urls...)
-}
-
-// fakeEnv keeps the Service's environment writes (the API key) out of the
-// test process's own environment.
-type fakeEnv struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (e *fakeEnv) Setenv(k, v string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.m[k] = v
-	return nil
-}
-
-func (e *fakeEnv) Unsetenv(k string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.m, k)
-	return nil
+	apptest.Eventually(t, wait, what, cond)
 }

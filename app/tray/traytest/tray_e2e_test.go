@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,28 +22,12 @@ import (
 	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/app/tray/traytest"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 const wait = 10 * time.Second
 
 func balance(v float64) *float64 { return &v }
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestTrayEndToEnd drives the tray as a user would through a panel: reads
 // the item and its menu over D-Bus, clicks entries, and checks the Backend
@@ -59,9 +42,9 @@ func TestTrayEndToEnd(t *testing.T) {
 	b := traytest.NewFakeBackend(app.Snapshot{Version: "test"})
 	autostart := &traytest.FakeAutostart{}
 	dashboard := make(chan struct{}, 8)
-	logs := &lockedBuffer{}
+	logs := &apptest.Buffer{}
 	tr := tray.New(b, tray.Options{
-		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
+		Logger:        apptest.Logger(logs, slog.LevelInfo),
 		Autostart:     autostart,
 		OpenDashboard: func() { dashboard <- struct{}{} },
 	})
@@ -172,12 +155,12 @@ func TestTrayWithoutWatcher(t *testing.T) {
 		return
 	}
 	bus := traytest.StartBus(t)
-	stdlog := &lockedBuffer{}
+	stdlog := &apptest.Buffer{}
 	log.SetOutput(stdlog) // systray logs through the standard logger
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
-	logs := &lockedBuffer{}
+	logs := &apptest.Buffer{}
 	b := traytest.NewFakeBackend(app.Snapshot{})
-	tr := tray.New(b, tray.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	tr := tray.New(b, tray.Options{Logger: apptest.Logger(logs, slog.LevelInfo)})
 
 	started := make(chan bool, 1)
 	go func() { started <- tr.Start() }()
