@@ -113,6 +113,10 @@ func (c *Client) WaitForLogin(ctx context.Context, sessionID string, opts LoginO
 	}
 	deadline := c.clock.NewTimer(opts.Timeout)
 	defer deadline.Stop()
+	end := c.clock.Now().Add(opts.Timeout)
+	timedOut := func() (*LoginResult, error) {
+		return nil, &timeoutError{op: "waiting for the browser login", after: opts.Timeout, cause: context.DeadlineExceeded}
+	}
 	for attempt := 1; ; attempt++ {
 		wait := c.clock.NewTimer(opts.PollInterval)
 		select {
@@ -121,8 +125,13 @@ func (c *Client) WaitForLogin(ctx context.Context, sessionID string, opts LoginO
 			return nil, ctx.Err()
 		case <-deadline.C():
 			wait.Stop()
-			return nil, &timeoutError{op: "waiting for the browser login", after: opts.Timeout, cause: context.DeadlineExceeded}
+			return timedOut()
 		case <-wait.C():
+			// When the poll and the deadline are due together, select picks
+			// either: the deadline must win, so no poll goes out after it.
+			if !c.clock.Now().Before(end) {
+				return timedOut()
+			}
 		}
 		st, err := c.pollLogin(ctx, sessionID, opts.RequestTimeout)
 		switch {
