@@ -67,7 +67,7 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 		s.log.Warn("start login failed", "err", err)
 		return LoginStart{}, loginStartError(err)
 	}
-	pctx, pcancel := context.WithTimeout(s.ctx, s.opts.LoginTimeout)
+	pctx, pcancel := context.WithCancel(s.ctx)
 	ls := &loginSession{id: sess.SessionID, browserURL: sess.BrowserURL, status: "pending", cancel: pcancel}
 	s.mu.Lock()
 	if s.activeLogin != nil { // lost a race with another press: keep the first
@@ -120,6 +120,10 @@ func loginStartError(err error) error {
 func (s *Service) pollLogin(ctx context.Context, ls *loginSession) {
 	defer s.wg.Done()
 	defer ls.cancel()
+	// The overall limit runs on the injectable clock like every other timer.
+	deadline := s.clk.NewTimer(s.opts.LoginTimeout)
+	defer deadline.Stop()
+	end := s.clk.Now().Add(s.opts.LoginTimeout)
 	for {
 		t := s.clk.NewTimer(s.opts.LoginPoll)
 		select {
@@ -127,7 +131,15 @@ func (s *Service) pollLogin(ctx context.Context, ls *loginSession) {
 			t.Stop()
 			s.finishLogin(ls, ctx.Err())
 			return
+		case <-deadline.C():
+			t.Stop()
+			s.finishLogin(ls, context.DeadlineExceeded)
+			return
 		case <-t.C():
+			if !s.clk.Now().Before(end) { // due together: the deadline wins
+				s.finishLogin(ls, context.DeadlineExceeded)
+				return
+			}
 		}
 		_, _ = s.pollOnce(ctx, ls)
 		if ls.isDone() {
