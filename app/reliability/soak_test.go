@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
@@ -46,6 +48,23 @@ func TestSoak(t *testing.T) {
 
 	streamDone := h.followEvents(io.Discard)
 
+	// MILADY_SOAK_PROFILE=dir writes heap profiles at the first and the
+	// last sample, for `go tool pprof -base first.pprof last.pprof`.
+	profile := func(name string) {
+		dir := os.Getenv("MILADY_SOAK_PROFILE")
+		if dir == "" {
+			return
+		}
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("heap profile: %v", err)
+			return
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Errorf("heap profile: %v", err)
+		}
+	}
 	measure := func(at time.Duration) soakSample {
 		runtime.GC()
 		var ms runtime.MemStats
@@ -64,8 +83,12 @@ func TestSoak(t *testing.T) {
 		h.expect("GET", "/api/cloud/status", "", 200)
 		s := measure(time.Since(begin).Round(time.Second))
 		samples = append(samples, s)
+		if n == 1 {
+			profile("first.pprof")
+		}
 		t.Logf("soak sample %2d at %6s: goroutines %4d, heap in use %6.2f MiB", n, s.at, s.goroutines, float64(s.heapInuse)/(1<<20))
 	}
+	profile("last.pprof")
 	elapsed := time.Since(begin)
 	beats := h.sim.CountRequests("POST", bridgePath(id)) - beats0 - len(samples) // chat uses the bridge too
 	backups := h.sim.CountRequests("POST", "/api/v1/milady/agents/"+id+"/snapshot") - backups0
