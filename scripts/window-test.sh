@@ -4,16 +4,21 @@
 # Runs BINARY --sim in a private D-Bus session on a virtual X display (Xvfb),
 # waits until the dashboard reports it has mounted, checks a screenshot is not
 # blank, clicks the login button and checks the system browser was asked to
-# open the simulator's /auth/cli-login?session= page. "The browser" is a
+# open the simulator's /auth/cli-login?session= page. Then the close button
+# (window/close-cases.sh): a WM_DELETE_WINDOW message, as a window manager
+# sends, quits the app when no tray host is on the bus and only hides the
+# window when one is (a fake org.kde.StatusNotifierWatcher); POST
+# /api/window/show brings it back. "The browser" is a
 # recorder: fake xdg-open / x-www-browser / www-browser first in PATH (what
 # github.com/pkg/browser runs on Linux) and BROWSER.
 #
 # Prints PASS/FAIL lines and exits non-zero on failure. The screenshot is
 # saved to build/window-test.png and the app's log to build/window-test.log.
 #
-# Needs: xvfb-run, xauth, dbus-run-session, xdotool, ImageMagick (import,
-# convert). Environment: WINDOW_TEST_TIMEOUT (seconds to wait for the
-# dashboard, default 60).
+# Needs: xvfb-run, xauth, dbus-run-session, xdotool, xwininfo, ImageMagick
+# (import, convert), gcc with the libX11 headers, and go. Environment: WINDOW_TEST_TIMEOUT (seconds to wait for the
+# dashboard, default 60), WINDOW_TEST_NO_WATCHER=1 (leave the tray host out
+# of the hide case, to see that case fail).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -30,11 +35,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 missing=()
-for tool in xvfb-run xauth dbus-run-session xdotool import; do
+for tool in xvfb-run xauth dbus-run-session xdotool xwininfo import gcc go; do
 	command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
-	echo "FAIL missing tools: ${missing[*]} (apt-get install xvfb xauth dbus-daemon xdotool imagemagick)" >&2
+	echo "FAIL missing tools: ${missing[*]} (apt-get install xvfb xauth dbus-daemon xdotool x11-utils imagemagick gcc libx11-dev)" >&2
 	exit 2
 fi
 
@@ -69,7 +74,18 @@ for name in xdg-open x-www-browser www-browser; do
 	ln -s record-url "$work/fakebin/$name"
 done
 
+# The close button's tools: wmclose (C, libX11) and the fake tray host (Go).
+if ! gcc -O2 -Wall -Wextra -o "$work/wmclose" "$here/window/wmclose.c" -lX11; then
+	echo "FAIL cannot compile window/wmclose.c (apt-get install gcc libx11-dev)" >&2
+	exit 2
+fi
+if ! (cd "$root" && go build -o "$work/fakewatcher" ./scripts/window/fakewatcher); then
+	echo "FAIL cannot build scripts/window/fakewatcher" >&2
+	exit 2
+fi
+
 mkdir -p "$root/build"
+export WT_WMCLOSE="$work/wmclose" WT_FAKEWATCHER="$work/fakewatcher"
 export WT_BIN="$bin" WT_PORT="$port" WT_WORK="$work" WT_OPENED="$opened" \
 	WT_SHOT="$root/build/window-test.png" WT_LOG="$root/build/window-test.log" \
 	WT_TIMEOUT="${WINDOW_TEST_TIMEOUT:-60}"

@@ -81,6 +81,12 @@ type App struct {
 	trayGrace   time.Duration
 	clock       clock.Clock
 
+	// closeMu serialises beforeClose, which Wails calls from a goroutine of
+	// its own for each close request; closedAt is when one was last let
+	// through (zero: never).
+	closeMu  sync.Mutex
+	closedAt time.Time
+
 	mu       sync.Mutex
 	quitting bool            // Quit was asked for: closing must not be prevented
 	ctx      context.Context // cancelled at shutdown; nil before startup
@@ -201,25 +207,44 @@ func (a *App) domReady(context.Context) {
 	a.log.Debug("window: DOM ready")
 }
 
+// closeRetryAfter is how long a close that was let through has to end the
+// main loop before another one is let through too (see beforeClose).
+const closeRetryAfter = 3 * time.Second
+
 // beforeClose is the Wails OnBeforeClose hook; true prevents the close.
 // Wails routes both the window's close button and runtime.Quit here, so a
 // quit we asked for (requestQuit) always goes through. Otherwise, with a
 // tray host present, closing hides the window and the app keeps running in
 // the tray; without one it quits, since a hidden window could not be
 // brought back.
+//
+// Only one close is let through: for each one Wails calls gtk_main_quit
+// from a goroutine, and a second call racing GTK's main loop as it ends
+// crashes the process (SIGSEGV in gtk_main_quit). A SIGTERM makes up to
+// three (Wails' own signal handler, Run's, and main's quit), so the later
+// ones are prevented; the quit under way ends the app anyway. A close that
+// comes closeRetryAfter later is let through again, in case the first was
+// lost (gtk_main_quit before the main loop started is ignored).
 func (a *App) beforeClose(context.Context) (prevent bool) {
+	a.closeMu.Lock()
+	defer a.closeMu.Unlock()
+	now := a.clock.Now()
+	if !a.closedAt.IsZero() && now.Sub(a.closedAt) < closeRetryAfter {
+		a.log.Debug("window: already closing; ignoring another close request")
+		return true
+	}
 	a.mu.Lock()
 	quitting := a.quitting
 	a.mu.Unlock()
-	if quitting {
-		return false
+	if !quitting {
+		if a.window != nil && a.trayHostPresent() {
+			a.log.Info("window: closed; hiding it, the app keeps running in the tray")
+			a.window.Hide()
+			return true
+		}
+		a.log.Info("window: closed and no tray host is present; quitting")
 	}
-	if a.window != nil && a.trayHostPresent() {
-		a.log.Info("window: closed; hiding it, the app keeps running in the tray")
-		a.window.Hide()
-		return true
-	}
-	a.log.Info("window: closed and no tray host is present; quitting")
+	a.closedAt = now
 	return false
 }
 

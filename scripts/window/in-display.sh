@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # in-display.sh — the part of window-test.sh that runs inside Xvfb and the
 # private D-Bus session. Not meant to be run by hand; window-test.sh sets
-# WT_BIN, WT_PORT, WT_WORK, WT_OPENED, WT_SHOT, WT_LOG and WT_TIMEOUT.
+# WT_BIN, WT_PORT, WT_WORK, WT_OPENED, WT_SHOT, WT_LOG, WT_TIMEOUT,
+# WT_WMCLOSE and WT_FAKEWATCHER.
 set -uo pipefail
 exec 2>&1 # our errors to stdout: window-test.sh files stderr away as bus chatter
 
@@ -30,7 +31,10 @@ export GDK_BACKEND=x11 NO_AT_BRIDGE=1
 unset WAYLAND_DISPLAY MILADY_PORT MILADY_API_BIND
 
 start=$(now)
-"$WT_BIN" --sim --port "$WT_PORT" >"$WT_LOG" 2>&1 &
+# Emptied here, not only by the child's redirection: the child may open it
+# after the first grep below, which would then see the last run's log.
+: >"$WT_LOG"
+"$WT_BIN" --sim --port "$WT_PORT" >>"$WT_LOG" 2>&1 &
 app=$!
 
 stop_app() {
@@ -172,9 +176,20 @@ fi
 trap - EXIT
 if stop_app; then
 	wait "$app" 2>/dev/null
-	pass "the app quit on SIGTERM"
+	code=$?
+	if ((code == 0)); then
+		pass "the app quit on SIGTERM (exit 0)"
+	else
+		fail "the app exited with code $code on SIGTERM"
+	fi
 else
 	fail "the app did not quit within 15s of SIGTERM (killed)"
+fi
+
+# 7. The close button: quits without a tray host, hides with one
+# (close-cases.sh starts two more apps on the same display and bus).
+if ! bash "$(dirname "${BASH_SOURCE[0]}")/close-cases.sh"; then
+	fails=$((fails + 1))
 fi
 
 if ((fails)); then

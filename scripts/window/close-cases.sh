@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# close-cases.sh — the window's close button, end to end (SPEC §10: "closing
+# the window hides it when a tray host is present, otherwise quits").
+#
+# Run by in-display.sh inside Xvfb (no window manager) and the private D-Bus
+# session, after its own app has quit; not meant to be run by hand. Besides
+# in-display.sh's environment it needs WT_WMCLOSE (wmclose.c, compiled) and
+# WT_FAKEWATCHER (./fakewatcher, built), both made by window-test.sh.
+#
+# "The close button" is what a window manager sends when it is clicked: a
+# WM_PROTOCOLS/WM_DELETE_WINDOW ClientMessage (wmclose), which GTK turns into
+# delete-event and Wails into OnBeforeClose.
+#   a) no tray host on the bus: the app quits, exit 0, within 5 s;
+#   b) a tray host (fakewatcher) on the bus before the app starts: the window
+#      is unmapped, the app keeps serving; POST /api/window/show maps it
+#      again; SIGTERM still quits with 0.
+# WINDOW_TEST_NO_WATCHER=1 runs b) without the watcher, to see it fail.
+set -uo pipefail
+exec 2>&1
+
+fails=0
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+title="Milady Cloud — SIMULATOR"
+logdir=$(dirname "$WT_LOG")
+app=""
+watcher=""
+
+# kill_wait PID SECONDS: SIGTERM, then SIGKILL if it outlives SECONDS.
+kill_wait() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < $2 * 5; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null
+	return 1
+}
+cleanup() {
+	[[ -n $app ]] && kill_wait "$app" 15
+	[[ -n $watcher ]] && kill_wait "$watcher" 2
+}
+trap cleanup EXIT
+
+# exited_within PID SECONDS: true once PID has exited; sets $code.
+exited_within() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 10; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			code=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_app LOG: starts the app, waits until the dashboard reports it has
+# mounted and finds its window; sets $app and $wid.
+start_app() {
+	local log=$1 start
+	start=$(now)
+	# Emptied here, not only by the child's redirection: the child may open
+	# it after the first grep below, which would then see the last run's log.
+	: >"$log"
+	"$WT_BIN" --sim --port "$WT_PORT" >>"$log" 2>&1 &
+	app=$!
+	local deadline=$((SECONDS + WT_TIMEOUT))
+	until grep -qF "window: dashboard ready" "$log"; do
+		if ! kill -0 "$app" 2>/dev/null; then
+			wait "$app"
+			fail "the app exited (code $?) before the dashboard was ready (log: build/$(basename "$log"))"
+			app=""
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			fail "dashboard not ready within ${WT_TIMEOUT}s (log: build/$(basename "$log"))"
+			return 1
+		fi
+		sleep 0.1
+	done
+	wid=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -n 1)
+	if [[ -z $wid ]]; then
+		fail "no visible window named '$title' ($(wc -l <"$log") log lines; windows so far: $(xdotool search --name "^$title\$" 2>/dev/null | while read -r w; do printf '%s=%s ' "$w" "$(map_state "$w")"; done))"
+		return 1
+	fi
+	echo "     app ready $(since "$start")s after start, window $wid"
+}
+
+# map_state WID: IsViewable, IsUnMapped, IsUnviewable, or nothing when the
+# window no longer exists.
+map_state() { xwininfo -id "$1" 2>/dev/null | awk -F': *' '/Map State/ { print $2 }'; }
+
+# wait_state WID STATE SECONDS
+wait_state() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		[[ $(map_state "$1") == "$2" ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# visible: whether xdotool sees a viewable window with our title.
+visible() { [[ -n $(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null) ]]; }
+
+# http METHOD PATH [BODY]: one request to the app over bash's /dev/tcp (no
+# curl needed); prints the body and succeeds on status 200.
+http() {
+	local method=$1 path=$2 body=${3:-} response status
+	response=$(
+		exec 3<>"/dev/tcp/127.0.0.1/$WT_PORT" || exit 1
+		printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+			"$method" "$path" "$WT_PORT" "${#body}" "$body" >&3
+		timeout 5 cat <&3
+	) 2>/dev/null || return 1
+	status=$(head -n 1 <<<"$response" | awk '{ print $2 }')
+	printf '%s' "${response#*$'\r\n\r\n'}"
+	[[ $status == 200 ]]
+}
+
+# close_window WID: the window manager's close button.
+close_window() {
+	if ! "$WT_WMCLOSE" "$1"; then
+		fail "wmclose could not send WM_DELETE_WINDOW to $1"
+		return 1
+	fi
+}
+
+show_log() {
+	echo "--- last lines of build/$(basename "$1") ---"
+	grep -v '^Overriding existing handler' "$1" | tail -n 15 | sed 's/^/    /'
+}
+
+# a) No tray host: the close button quits.
+case_quit() {
+	local log="$logdir/window-test-close-quit.log" t0
+	echo "close button, no tray host on the bus:"
+	start_app "$log" || return
+	t0=$(now)
+	close_window "$wid" || return
+	if exited_within "$app" 5; then
+		app=""
+		if ((code == 0)); then
+			pass "the app quit with exit 0 $(since "$t0")s after the close request"
+		else
+			fail "the app exited with code $code after the close request"
+			show_log "$log"
+		fi
+		if grep -qF "no tray host is present; quitting" "$log" && grep -qF 'msg=stopped' "$log"; then
+			pass "it took the quit path (\"no tray host … quitting\", then \"stopped\")"
+		else
+			fail "the log does not show the close-then-quit path"
+			show_log "$log"
+		fi
+	else
+		fail "the app still runs 5s after the close request with no tray host (map state: $(map_state "$wid"))"
+		show_log "$log"
+	fi
+}
+
+# b) A tray host: the close button hides, show brings the window back.
+case_hide() {
+	local log="$logdir/window-test-close-hide.log" out="$WT_WORK/watcher.out" t0 i body
+	echo "close button, tray host on the bus:"
+	if [[ ${WINDOW_TEST_NO_WATCHER:-} == 1 ]]; then
+		echo "     WINDOW_TEST_NO_WATCHER=1: no watcher started; the checks below must FAIL"
+	else
+		: >"$out"
+		"$WT_FAKEWATCHER" >"$out" 2>&1 &
+		watcher=$!
+		for ((i = 0; i < 50; i++)); do
+			grep -q '^owner ' "$out" && break
+			kill -0 "$watcher" 2>/dev/null || break
+			sleep 0.1
+		done
+		if ! grep -q '^owner ' "$out"; then
+			fail "the fake watcher did not take org.kde.StatusNotifierWatcher: $(head -n 3 "$out")"
+			return
+		fi
+	fi
+	start_app "$log" || return
+	grep -q '^registered ' "$out" 2>/dev/null &&
+		echo "     the tray registered with the watcher: $(grep -m1 '^registered ' "$out")"
+
+	t0=$(now)
+	close_window "$wid" || return
+	if wait_state "$wid" IsUnMapped 5 && ! visible; then
+		pass "the window was hidden (IsUnMapped) $(since "$t0")s after the close request"
+	else
+		fail "the window was not hidden within 5s of the close request (map state: '$(map_state "$wid")')"
+	fi
+	# A quit would be under way by now; give it a second to show.
+	sleep 1
+	if kill -0 "$app" 2>/dev/null && http GET /api/health >/dev/null; then
+		pass "the app keeps running: GET /api/health answers 1s later"
+	else
+		fail "the app did not keep running after the close request"
+		show_log "$log"
+		exited_within "$app" 15 && app=""
+		return
+	fi
+	if ! grep -qF "hiding it, the app keeps running in the tray" "$log"; then
+		fail "the log does not say the window was hidden for the tray"
+	fi
+
+	t0=$(now)
+	body=$(http POST /api/window/show '{}')
+	if [[ $(tr -d ' \n\r\t' <<<"$body") == '{"ok":true,"shown":true}' ]]; then
+		pass "POST /api/window/show answered $body"
+	else
+		fail "POST /api/window/show answered '$body', want {\"ok\":true,\"shown\":true}"
+	fi
+	if wait_state "$wid" IsViewable 5 && visible; then
+		pass "the window is viewable again $(since "$t0")s after /api/window/show"
+	else
+		fail "the window is not viewable within 5s of /api/window/show (map state: '$(map_state "$wid")')"
+	fi
+
+	t0=$(now)
+	kill -TERM "$app"
+	if exited_within "$app" 15; then
+		app=""
+		if ((code == 0)); then
+			pass "SIGTERM quit it with exit 0 in $(since "$t0")s, tray host or not"
+		else
+			fail "the app exited with code $code on SIGTERM"
+			show_log "$log"
+		fi
+	else
+		fail "the app did not quit within 15s of SIGTERM"
+	fi
+}
+
+case_quit
+case_hide
+((fails == 0))
