@@ -56,7 +56,8 @@ func creditsResponse(cv CreditsView) CreditsResponse {
 		return r
 	}
 	b := *cv.Balance
-	low, critical := b < cloud.LowThreshold, b < cloud.CriticalThreshold
+	lvl := cloud.LevelFor(b)
+	low, critical := lvl != cloud.CreditOK, lvl == cloud.CreditCritical
 	r.Balance, r.Low, r.Critical, r.TopUpURL = &b, &low, &critical, cloud.TopUpURL
 	return r
 }
@@ -107,8 +108,9 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	} else {
 		b := f.balance
 		cv.Balance = &b
-		cv.Level = string(cloud.LevelFor(b))
-		cv.Low, cv.Critical = b < cloud.LowThreshold, b < cloud.CriticalThreshold
+		lvl := cloud.LevelFor(b)
+		cv.Level = string(lvl)
+		cv.Low, cv.Critical = lvl != cloud.CreditOK, lvl == cloud.CreditCritical
 	}
 	s.credits = cv
 	s.mu.Unlock()

@@ -11,35 +11,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/milady-ai/milady-cloud/cloud"
 )
-
-// Level is how bad the credit balance is.
-type Level string
-
-// Credit levels (SPEC §8).
-const (
-	LevelOK       Level = "ok"
-	LevelLow      Level = "low"
-	LevelCritical Level = "critical"
-)
-
-// Thresholds of the credit levels, in dollars.
-const (
-	LowBalance      = 2.00
-	CriticalBalance = 0.50
-)
-
-// LevelOf classifies a balance: low below $2.00, critical below $0.50.
-func LevelOf(balance float64) Level {
-	switch {
-	case balance < CriticalBalance:
-		return LevelCritical
-	case balance < LowBalance:
-		return LevelLow
-	default:
-		return LevelOK
-	}
-}
 
 // Input is the part of the app's state the policy looks at.
 type Input struct {
@@ -140,16 +114,16 @@ func (p *Policy) credits(next Input) (Alert, bool) {
 	if !next.HasBalance || math.IsNaN(next.Balance) {
 		return Alert{}, false
 	}
-	switch LevelOf(next.Balance) {
-	case LevelOK:
+	switch cloud.LevelFor(next.Balance) {
+	case cloud.CreditOK:
 		p.lowArmed, p.criticalArmed = true, true
-	case LevelLow:
+	case cloud.CreditLow:
 		p.criticalArmed = true
 		if p.lowArmed {
 			p.lowArmed = false
 			return lowAlert(next.Balance), true
 		}
-	case LevelCritical:
+	case cloud.CreditCritical:
 		p.lowArmed = false // recovering to low later is not news
 		if p.criticalArmed {
 			p.criticalArmed = false

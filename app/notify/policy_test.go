@@ -244,12 +244,7 @@ func TestAlertContent(t *testing.T) {
 	}
 }
 
-func TestLevelAndDollars(t *testing.T) {
-	for b, want := range map[float64]Level{10: LevelOK, 2: LevelOK, 1.99: LevelLow, 0.5: LevelLow, 0.49: LevelCritical, 0: LevelCritical, -1: LevelCritical} {
-		if got := LevelOf(b); got != want {
-			t.Errorf("LevelOf(%v) = %s, want %s", b, got, want)
-		}
-	}
+func TestDollars(t *testing.T) {
 	for v, want := range map[float64]string{1.5: "$1.50", 0: "$0.00", -0.2: "-$0.20", -0.001: "$0.00", 1234.567: "$1234.57"} {
 		if got := dollars(v); got != want {
 			t.Errorf("dollars(%v) = %s, want %s", v, got, want)
