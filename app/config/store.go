@@ -109,7 +109,7 @@ func (s *Store) Reload() error {
 }
 
 func (s *Store) loadLocked() error {
-	raw, err := os.ReadFile(s.path)
+	raw, err := readConfigFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		raw, err = nil, nil
 	}
