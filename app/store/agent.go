@@ -36,9 +36,10 @@ func localAgentTx(ctx context.Context, tx *sql.Tx, d *DB) (string, error) {
 
 // SetSecret stores a secret of the local agent (creating the agent record if
 // needed), e.g. ELIZAOS_CLOUD_API_KEY at login. The file is 0600; values
-// are not encrypted.
+// are not encrypted. The WAL is checkpointed afterwards so that the value it
+// replaced is gone from disk at once (see checkpoint).
 func (d *DB) SetSecret(ctx context.Context, name, value string) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
 		id, err := localAgentTx(ctx, tx, d)
 		if err != nil {
 			return err
@@ -51,15 +52,37 @@ func (d *DB) SetSecret(ctx context.Context, name, value string) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return d.checkpoint(ctx)
 }
 
 // DeleteSecret removes a secret of the local agent (at log-out); a secret
-// that is not there is not an error.
+// that is not there is not an error. The WAL is checkpointed afterwards, so
+// the value is in no file of the data folder once this returns.
 func (d *DB) DeleteSecret(ctx context.Context, name string) error {
 	if _, err := d.db.ExecContext(ctx,
 		`DELETE FROM agent_secrets WHERE name = ? AND agent_uuid = (SELECT agent_uuid FROM local_agent WHERE id = 1)`,
 		name); err != nil {
 		return fmt.Errorf("delete secret %s: %w", name, err)
+	}
+	return d.checkpoint(ctx)
+}
+
+// checkpoint copies the WAL into the database file and truncates it. A
+// deleted or replaced secret otherwise lingers in the WAL (the page images
+// of earlier transactions) until the next automatic checkpoint or a clean
+// shutdown, and survives a kill; secure_delete then zeroes it in the main
+// file as the page is written back. TRUNCATE waits (through the busy
+// timeout) for readers that still use the old WAL frames.
+func (d *DB) checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	if err := d.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("checkpoint database: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint database: busy (%d of %d frames copied)", done, logFrames)
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ type retention struct {
 	connEvents    int           // newest connection events kept
 	backupsPer    int           // newest backup records kept per agent
 	chatPerRoom   int           // newest chat messages kept per agent and room
+	chatRooms     int           // most recently used rooms kept per agent
+	chatTotal     int           // newest chat messages kept over all agents
+	chatBytes     int64         // the database's used pages beyond which the oldest chat goes
 	defaultLimit  int           // rows a history query returns when limit <= 0
 	maxQueryLimit int           // and at most
 }
@@ -51,6 +54,9 @@ var defaultRetention = retention{
 	connEvents:    5_000,
 	backupsPer:    500,
 	chatPerRoom:   1_000,
+	chatRooms:     100,
+	chatTotal:     100_000,
+	chatBytes:     256 << 20,
 	defaultLimit:  1_000,
 	maxQueryLimit: 10_000,
 }
