@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -62,7 +63,7 @@ func (d *DB) SetSecret(ctx context.Context, name, value string) error {
 // that is not there is not an error. The WAL is checkpointed afterwards, so
 // the value is in no file of the data folder once this returns.
 func (d *DB) DeleteSecret(ctx context.Context, name string) error {
-	if _, err := d.db.ExecContext(ctx,
+	if _, err := d.exec(ctx,
 		`DELETE FROM agent_secrets WHERE name = ? AND agent_uuid = (SELECT agent_uuid FROM local_agent WHERE id = 1)`,
 		name); err != nil {
 		return fmt.Errorf("delete secret %s: %w", name, err)
@@ -76,15 +77,30 @@ func (d *DB) DeleteSecret(ctx context.Context, name string) error {
 // shutdown, and survives a kill; secure_delete then zeroes it in the main
 // file as the page is written back. TRUNCATE waits (through the busy
 // timeout) for readers that still use the old WAL frames.
+//
+// Writers of this package are held off meanwhile (writeMu), since SQLite's
+// sleeping busy handler lets a stream of writers starve the checkpoint;
+// a reader still in the old WAL can make it busy, so it is tried again.
 func (d *DB) checkpoint(ctx context.Context) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
 	var busy, logFrames, done int
-	if err := d.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
-		return fmt.Errorf("checkpoint database: %w", err)
+	for try := 0; ; try++ {
+		if err := d.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("checkpoint database: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == 20 {
+			return fmt.Errorf("checkpoint database: still busy after %d tries", try+1)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("checkpoint database: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	if busy != 0 {
-		return fmt.Errorf("checkpoint database: busy (%d of %d frames copied)", done, logFrames)
-	}
-	return nil
 }
 
 // Secret returns a secret of the local agent and whether it is set.
@@ -104,7 +120,7 @@ func (d *DB) Secret(ctx context.Context, name string) (string, bool, error) {
 
 // SetFlag stores a small piece of app state, e.g. "logged_out".
 func (d *DB) SetFlag(ctx context.Context, name, value string) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO flags (name, value, updated_at) VALUES (?, ?, ?)
+	if _, err := d.exec(ctx, `INSERT INTO flags (name, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		name, value, ms(d.now())); err != nil {
 		return fmt.Errorf("save flag %s: %w", name, err)
@@ -127,7 +143,7 @@ func (d *DB) Flag(ctx context.Context, name string) (string, bool, error) {
 
 // DeleteFlag removes a flag; a flag that is not set is not an error.
 func (d *DB) DeleteFlag(ctx context.Context, name string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM flags WHERE name = ?`, name); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM flags WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("delete flag %s: %w", name, err)
 	}
 	return nil
