@@ -230,7 +230,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	if sig < 0 || snap == nil || snap[0] < sig || !strings.Contains(log[snap[0]:], `msg=stopped`) {
 		t.Fatalf("want signal, then a final snapshot of %s, then stopped, in the log:\n%s", id, log)
 	}
-	cfg := h.readConfig(t)
+	// --sim keeps its own milady.json in <state>/sim (TestSimSealedOff).
+	cfg := home{config: filepath.Join(h.state, "sim", "milady.json")}.readConfig(t)
 	if get(cfg, "desktop", "wasConnected") != true || get(cfg, "desktop", "lastAgentId") != id {
 		t.Fatalf("config after quitting while connected = %v", cfg["desktop"])
 	}
