@@ -240,3 +240,29 @@ func TestCheckDepth(t *testing.T) {
 		t.Errorf("1000 levels rejected: %v", err)
 	}
 }
+
+// TestOpenRemovesStaleTempsBesideLinkTarget: a save killed midway through
+// a linked milady.json leaves its temp file beside the target; the next
+// start removes it there.
+func TestOpenRemovesStaleTempsBesideLinkTarget(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", FileName)
+	if err := os.MkdirAll(filepath.Dir(real), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(filepath.Dir(real), ".milady.json.tmp-123")
+	if err := os.WriteFile(stale, []byte(`{"cloud":{"apiKey":"eliza_stale"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, FileName)
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("symlink:", err)
+	}
+	mustOpen(t, link)
+	if _, err := os.Stat(stale); err == nil {
+		t.Fatal("stale temp file beside the link target was kept")
+	}
+}
