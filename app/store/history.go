@@ -288,11 +288,10 @@ func (d *DB) pruneChat(ctx context.Context, tx *sql.Tx, agentID, roomID string) 
 // usedBytes is the space the database's live pages take (the file minus its
 // free list, which SQLite reuses before growing the file).
 func usedBytes(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var pages, free, size int64
-	for q, v := range map[string]*int64{"PRAGMA page_count": &pages, "PRAGMA freelist_count": &free, "PRAGMA page_size": &size} {
-		if err := tx.QueryRowContext(ctx, q).Scan(v); err != nil {
-			return 0, fmt.Errorf("read database size (%s): %w", q, err)
-		}
+	var used int64
+	if err := tx.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s`).Scan(&used); err != nil {
+		return 0, fmt.Errorf("read database size: %w", err)
 	}
-	return (pages - free) * size, nil
+	return used, nil
 }
