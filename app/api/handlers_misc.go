@@ -18,6 +18,13 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.b.Status(r.Context()))
 }
 
+// snapshot is the whole state, the same JSON as the data of the event
+// stream's first "snapshot" event, for a face that wants to pull it (on
+// mount, or after a reconnect) without opening a stream.
+func (s *server) snapshot(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.b.Snapshot())
+}
+
 // credits answers from the Backend's cache; ?fresh=1 asks for a fetch.
 // Upstream problems are part of the 200 answer (SPEC §9).
 func (s *server) credits(w http.ResponseWriter, r *http.Request) {

@@ -317,3 +317,25 @@ func TestChatStreamErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotRouteMatchesEventStream: GET /api/cloud/snapshot answers
+// exactly the data of the stream's first "snapshot" event.
+func TestSnapshotRouteMatchesEventStream(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	srv := newTestServer(t, f, nil)
+	snap := f.Snapshot()
+	f.sub.ch <- app.Event{Type: app.EventSnapshot, Data: snap, Snapshot: snap}
+	_, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
+	first := sse.nextEvent()
+	if first.event != app.EventSnapshot {
+		t.Fatalf("first event %q, want snapshot", first.event)
+	}
+	resp, body := exchange(t, http.DefaultClient, srv.URL, apiCase{method: "GET", path: "/api/cloud/snapshot"})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/cloud/snapshot: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if string(body) != first.data {
+		t.Fatalf("snapshot route answered\n%s\nthe stream's snapshot event was\n%s", body, first.data)
+	}
+}
