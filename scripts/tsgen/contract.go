@@ -16,6 +16,7 @@ import (
 // facade's methods and the events already reach.
 var dtos = []any{
 	app.ChatInput{},
+	app.LoginStatus{},
 	// The REST envelopes and the chat stream's events.
 	api.OKResponse{},
 	api.HealthResponse{},

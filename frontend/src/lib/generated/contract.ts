@@ -242,6 +242,17 @@ export interface ChatInput {
 }
 
 /**
+ * LoginStatus answers GET /api/cloud/login/status.
+ * Go: app.LoginStatus
+ */
+export interface LoginStatus {
+  /** pending | authenticated | expired | error */
+  status: string;
+  keyPrefix?: string;
+  error?: string;
+}
+
+/**
  * OKResponse is a bare success.
  * Go: api.OKResponse
  */
