@@ -17,7 +17,7 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
             dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
-        test-go test-tray test-frontend test-e2e test-window screenshots lint bench fuzz clean
+        test-go test-tray test-frontend test-e2e test-window screenshots generate lint bench fuzz clean
 
 all: build
 
@@ -67,7 +67,12 @@ run: build
 test: deps build lint test-go test-tray test-frontend test-e2e test-window
 	@echo "make test: all suites passed"
 
+## generate: the dashboard's TypeScript contract from the Go types
+generate:
+	$(GO) run ./scripts/tsgen
+
 lint:
+	$(GO) run ./scripts/tsgen -check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags $(TAGS) ./...

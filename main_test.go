@@ -25,6 +25,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/testbin"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // testVersion is linked into the test binary so --version and /api/health
@@ -165,12 +167,6 @@ func (a *instance) client() testbin.App {
 	return testbin.App{URL: a.url, HTTP: httpc, Wait: pollBound}
 }
 
-// poll waits for check with the file's bound.
-func poll(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	testbin.Poll(t, pollBound, what, check)
-}
-
 // TestDemoEndToEnd is `milady-cloud --headless --sim`: health, dashboard,
 // login through the simulator's approve step, create, connect, chat (plain
 // and streamed), SIGTERM with the final snapshot, and the restart that
@@ -297,7 +293,7 @@ func TestRestartReconnects(t *testing.T) {
 	}
 
 	again := startApp(t, "restart", h, env, "--headless", "--port", "0")
-	poll(t, "reconnected to "+id, func() bool {
+	apptest.Eventually(t, pollBound, "reconnected to "+id, func() bool {
 		st := call(t, httpc, "GET", again.url+"/api/cloud/status", nil, 200)
 		if s := get(st, "connection", "state"); s == "error" || s == "disconnected" && get(st, "connection", "lastError") != nil {
 			t.Fatalf("reconnect at start failed: %v", st)

@@ -251,6 +251,7 @@ func (s *Service) clientOptions(base, key string) cloud.ClientOptions {
 		AllowLoopback: s.opts.AllowLoopback,
 		Clock:         s.clk,
 		Logger:        s.log.With("component", "client"),
+		Version:       s.opts.Version,
 	}
 	if s.opts.ClientTimeouts != nil {
 		o.Timeouts = *s.opts.ClientTimeouts

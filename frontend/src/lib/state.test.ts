@@ -55,7 +55,7 @@ describe('reduce', () => {
   it('turns notices into a bounded list of toasts', () => {
     let s = withSnap();
     for (let i = 0; i < MAX_TOASTS + 2; i++) {
-      s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: `m${i}` } }, NOW);
+      s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: `m${i}`, at: '2026-03-01T12:00:00Z' } }, NOW);
     }
     expect(s.toasts.map((t) => t.message)).toEqual(['m2', 'm3', 'm4', 'm5']);
     expect(new Set(s.toasts.map((t) => t.id)).size).toBe(MAX_TOASTS);
@@ -63,8 +63,8 @@ describe('reduce', () => {
   });
 
   it('drops balance toasts once the balance is fine again', () => {
-    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical' } }, NOW);
-    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed' } }, NOW);
+    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical', at: '2026-03-01T12:00:00Z' } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed', at: '2026-03-01T12:00:00Z' } }, NOW);
     s = reduce(s, { type: 'credits', data: { balance: 1, low: true, critical: false, topUpUrl: '' } }, NOW);
     expect(s.toasts).toHaveLength(2);
     s = reduce(s, { type: 'credits', data: { balance: 25, low: false, critical: false, topUpUrl: '' } }, NOW);

@@ -7,7 +7,10 @@ import { writable, type Readable } from 'svelte/store';
 import type { Backend, LiveState } from './backend';
 import type { AppEvent, BackupEvent, Notice, Snapshot } from './types';
 
-export interface Toast extends Notice {
+/** A message the dashboard shows itself has no time; one from the stream has the Notice's. */
+export type LocalNotice = Omit<Notice, 'at'> & { at?: string };
+
+export interface Toast extends LocalNotice {
   id: number;
 }
 
@@ -111,7 +114,7 @@ export interface AppStore extends Readable<AppState> {
   refresh(): Promise<void>;
   dismiss(id: number): void;
   /** toast shows a local message (e.g. an action's success). */
-  toast(n: Notice): void;
+  toast(n: LocalNotice): void;
 }
 
 /** createAppStore binds the reducer to a backend. */
