@@ -43,23 +43,30 @@ func attackLifecycle(a *attack) {
 		base := "http://127.0.0.1:" + port
 		in := launch(a, h, env, "--headless", "--port", port)
 		done := make(chan struct{})
-		var served atomic.Int32
+		var served, idle atomic.Int32
 		var wg sync.WaitGroup
 		for w := range 4 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer idle.Add(1)
 				rng := rand.New(rand.NewPCG(uint64(i), uint64(w)))
-				for n := 0; n < 50; n++ { // bounded: at most 200 requests a round
+				// Bounded: at most 50 answered requests per worker and
+				// round, and at most one attempt a millisecond while the
+				// port refuses connections (before start-up binds it).
+				tick := time.NewTicker(time.Millisecond)
+				defer tick.Stop()
+				for answered, tries := 0, 0; answered < 50 && tries < 5000; tries++ {
 					select {
 					case <-done:
 						return
-					default:
+					case <-tick.C:
 					}
 					if fire(c, base, rng) {
+						answered++
 						served.Add(1)
+						total.Add(1)
 					}
-					total.Add(1)
 				}
 			}()
 		}
@@ -78,7 +85,7 @@ func attackLifecycle(a *attack) {
 				}
 				return false
 			}
-			return served.Load() >= 20
+			return served.Load() >= 20 || idle.Load() == 4
 		})
 		_ = in.Signal(syscall.SIGTERM)
 		code, err := in.Wait(exitBound)
