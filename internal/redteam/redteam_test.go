@@ -30,4 +30,5 @@ func TestRedteam(t *testing.T) {
 	run(t, "resources/log-rotation", attackLogRotation)
 	run(t, "url-credentials", attackURLCredentials)
 	run(t, "lifecycle", attackLifecycle)
+	run(t, "snapshot-order", attackSnapshotOrder)
 }
