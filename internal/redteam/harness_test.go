@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Bounds: the spec's exit bound, and generous ones that only keep a broken
+// Bounds: the 5 s a clean exit may take, and generous ones that only keep a broken
 // run from hanging (the machine is shared and slow).
 const (
 	exitBound  = 5 * time.Second
@@ -226,7 +226,7 @@ func start(a *attack, h home, extra map[string]string, args ...string) *instance
 }
 
 // stop sends SIGTERM and returns a finding when the app does not exit 0
-// within the spec's bound, or "" when it does.
+// within 5 s, or "" when it does.
 func (in *instance) stop() string {
 	if err := in.Signal(sigterm); err != nil {
 		return err.Error()

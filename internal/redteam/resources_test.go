@@ -166,7 +166,7 @@ func attackBodyDeadline(a *attack) {
 			a.pass("a never-ending chunked body (1 byte/s) was cut after %s: %s", took, how)
 			return
 		case <-limit.C:
-			a.fatal("a never-ending chunked body (1 byte/s) was still being read after %s (the spec's body deadline is 30 s)", bound)
+			a.fatal("a never-ending chunked body (1 byte/s) was still being read after %s (bodies must arrive within 30 s)", bound)
 		case <-tick.C:
 			if _, err := conn.Write([]byte("1\r\n \r\n")); err != nil {
 				took := time.Since(began).Round(100 * time.Millisecond)
@@ -219,7 +219,7 @@ func attackErrorCut(a *attack) {
 }
 
 // attackLogRotation: the log file never rotated. A log already over the
-// rotation size (12 MiB, above the spec's example 5 MiB) must be rotated
+// rotation size (12 MiB, well above a 5 MiB rotation size) must be rotated
 // by the first line the app writes.
 func attackLogRotation(a *attack) {
 	h := newHome(a.t)
