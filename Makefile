@@ -17,7 +17,7 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
             dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
-        test-go test-tray test-frontend test-e2e test-window screenshots generate lint bench fuzz clean
+        test-go test-tray test-frontend test-e2e test-redteam test-window screenshots generate lint bench fuzz clean
 
 all: build
 
@@ -63,8 +63,9 @@ run: build
 	./$(BIN)
 
 ## test: every test: Go (race), tray and notifications on a private D-Bus,
-## frontend unit tests, the dashboard in headless Chromium, the window under Xvfb
-test: deps build lint test-go test-tray test-frontend test-e2e test-window
+## frontend unit tests, the dashboard in headless Chromium, the attacks of the
+## red-team suite against the binary, the window under Xvfb
+test: deps build lint test-go test-tray test-frontend test-e2e test-redteam test-window
 	@echo "make test: all suites passed"
 
 ## generate: the dashboard's TypeScript contract from the Go types
@@ -77,6 +78,8 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags $(TAGS) ./...
 	$(GOBIN)/staticcheck ./...
+	$(GO) vet -tags redteam ./internal/redteam/
+	$(GOBIN)/staticcheck -tags redteam ./internal/redteam/
 
 test-go:
 	MILADY_CRASH_KILLS=200 $(GO) test -race -count=1 ./...
@@ -89,6 +92,14 @@ test-frontend:
 
 test-e2e: build
 	scripts/e2e.sh $(BIN)
+
+## test-redteam: replay the known attacks against the built binary, one
+## "REDTEAM PASS|FAIL|SKIP <attack>: …" line each and a summary (~40 s);
+## the whole output (with the app's logs of a failed attack) in build/redteam.log
+test-redteam: build
+	REDTEAM_BIN=$(abspath $(BIN)) $(GO) test -count=1 -tags redteam -parallel 4 -v ./internal/redteam/ 2>&1 | \
+	  tee build/redteam.log | grep -E '^(REDTEAM|FAIL|ok|panic)'; \
+	  rc=$${PIPESTATUS[0]}; [ $$rc = 0 ] || echo "test-redteam: full log in build/redteam.log"; exit $$rc
 
 ## screenshots: refresh frontend/e2e/screenshots (shown in the README)
 screenshots: build
