@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
@@ -205,7 +206,7 @@ func TestSimBrowserWithoutKey(t *testing.T) {
 	loginSim(t, app, h)
 	call(t, httpc, "POST", app.url+"/api/cloud/topup", map[string]any{}, 200)
 	var got []byte
-	poll(t, "the fake xdg-open ran", func() bool {
+	apptest.Eventually(t, pollBound, "the fake xdg-open ran", func() bool {
 		got, _ = os.ReadFile(rec)
 		return len(got) > 0
 	})
