@@ -60,6 +60,12 @@ export interface Notice {
 }
 
 export interface Snapshot {
+  /**
+   * Numbers snapshots in the order the app took them (from 1, per run of
+   * the app). A snapshot numbered at or below the one shown is older and
+   * is dropped; absent or 0 means unnumbered.
+   */
+  seq?: number;
   version: string;
   sim: boolean;
   baseUrl: string;
