@@ -53,6 +53,10 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 	defer db.Close()
 
 	var handler atomic.Pointer[http.Handler]
+	var none http.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no app yet", http.StatusServiceUnavailable)
+	})
+	handler.Store(&none)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*handler.Load()).ServeHTTP(w, r)
 	}))
@@ -64,11 +68,69 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 	logger := apptest.Logger(logs, slog.LevelWarn)
 	mc := apptest.FastManager()
 	mc.FinalSnapshotTimeout = 200 * time.Millisecond
-	var bad []string
 	var answers sync.Map // "op status" → count
-	for round := range lifecycleRounds {
+	var badMu sync.Mutex
+	var bad []string
+	var round atomic.Int64
+
+	// The storm runs across every round without a pause, so requests also
+	// reach each Service before its Start and after its Shutdown. done
+	// counts answers, so each phase can wait until the storm has overlapped
+	// it.
+	var done atomic.Int64
+	progress := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range len(stormOps) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				op := stormOps[(w+i)%len(stormOps)]
+				status, err := op.do(client, srv.URL, agentID)
+				if err != nil || status == http.StatusInternalServerError {
+					badMu.Lock()
+					bad = append(bad, fmt.Sprintf("round %d %s: status %d err %v", round.Load(), op.name, status, err))
+					badMu.Unlock()
+				}
+				n, _ := answers.LoadOrStore(fmt.Sprintf("%s %d", op.name, status), new(atomic.Int64))
+				n.(*atomic.Int64).Add(1)
+				done.Add(1)
+				select {
+				case progress <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	stopStorm := sync.OnceFunc(func() {
+		close(stop)
+		wg.Wait()
+	})
+	defer stopStorm()
+	// waitFor waits until n more requests have been answered.
+	waitFor := func(n int64) {
+		target := done.Load() + n
+		deadline := time.NewTimer(10 * time.Second)
+		defer deadline.Stop()
+		for done.Load() < target {
+			select {
+			case <-progress:
+			case <-deadline.C:
+				t.Fatalf("round %d: requests stopped being answered", round.Load())
+			}
+		}
+	}
+
+	for r := range lifecycleRounds {
+		round.Store(int64(r))
 		ctx := context.Background()
-		switch round % 3 {
+		switch r % 3 {
 		case 0: // key in the config, reconnect at start
 			apptest.WriteConfig(t, cfgPath, fmt.Sprintf(`{"cloud":{"apiKey":%q,"enabled":true},"desktop":{"wasConnected":true,"lastAgentId":%q}}`, key, agentID))
 			_ = db.SetFlag(ctx, "logged_out", "0")
@@ -95,74 +157,29 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 		}
 		var h http.Handler = api.New(api.Options{Backend: svc, Logger: logger, PingInterval: 10 * time.Millisecond})
 		handler.Store(&h)
-
-		// done counts answered requests, so each phase waits until the
-		// storm has really overlapped it.
-		var done atomic.Int64
-		progress := make(chan struct{}, 1)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		var badMu sync.Mutex
-		for w := range len(stormOps) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					op := stormOps[(w+i)%len(stormOps)]
-					status, err := op.do(client, srv.URL, agentID)
-					if err != nil || status == http.StatusInternalServerError {
-						badMu.Lock()
-						bad = append(bad, fmt.Sprintf("round %d %s: status %d err %v", round, op.name, status, err))
-						badMu.Unlock()
-					}
-					k := fmt.Sprintf("%s %d", op.name, status)
-					n, _ := answers.LoadOrStore(k, new(atomic.Int64))
-					n.(*atomic.Int64).Add(1)
-					done.Add(1)
-					select {
-					case progress <- struct{}{}:
-					default:
-					}
-				}
-			}()
-		}
-		waitFor := func(n int64) {
-			target := done.Load() + n
-			deadline := time.NewTimer(10 * time.Second)
-			defer deadline.Stop()
-			for done.Load() < target {
-				select {
-				case <-progress:
-				case <-deadline.C:
-					t.Fatalf("round %d: requests stopped being answered", round)
-				}
-			}
-		}
+		waitFor(1) // before Start
 
 		svc.Start()
-		waitFor(2)
+		waitFor(1)
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		shutdownDone := make(chan error, 1)
 		go func() { shutdownDone <- svc.Shutdown(sctx) }()
-		waitFor(2)
+		waitFor(1)
 		select {
 		case <-shutdownDone:
 		case <-time.After(15 * time.Second):
-			t.Fatalf("round %d: Shutdown did not return", round)
+			t.Fatalf("round %d: Shutdown did not return", r)
 		}
 		cancel()
-		waitFor(2) // requests after Shutdown must not panic either
-		close(stop)
-		wg.Wait()
-		if len(bad) > 0 {
+		waitFor(1) // after Shutdown
+		badMu.Lock()
+		failed := len(bad) > 0
+		badMu.Unlock()
+		if failed {
 			break
 		}
 	}
+	stopStorm()
 	for _, b := range bad {
 		t.Error(b)
 	}
