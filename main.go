@@ -37,6 +37,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/httpserve"
 	"github.com/milady-ai/milady-cloud/internal/opener"
 	"github.com/milady-ai/milady-cloud/internal/single"
 )
@@ -146,11 +147,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	// Catch SIGINT/SIGTERM from here on: the REST API answers before the
-	// service has started, and a supervisor that stops the app as soon as
-	// /api/health answers must get a graceful exit 0, not the default
-	// "killed by signal". A signal that arrives while wiring waits in the
-	// channel and shuts down once the app is up.
+	// Catch SIGINT/SIGTERM from here on: a supervisor that stops the app as
+	// soon as /api/health answers must get a graceful exit 0, not the
+	// default "killed by signal". A signal that arrives while wiring and
+	// starting waits in the channel and shuts down once the app is up.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
@@ -171,6 +171,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "milady-cloud:", err)
 		return 1
 	}
+	quit := make(chan struct{})
+	var quitOnce sync.Once
+	doQuit := func() { quitOnce.Do(func() { close(quit) }) }
+	a.svc.SetQuit(doQuit)
+	// Start before serving, so that no request sees a Service that has not
+	// restored its session yet, or reads the settings while Start rewrites
+	// them. Connections made meanwhile wait in the listen backlog.
+	a.svc.Start()
+
 	handler := api.New(api.Options{
 		Backend:        a.svc,
 		Token:          token,
@@ -179,7 +188,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Dashboard:      dashboardFS(),
 		Logger:         logger.With("component", "api"),
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := httpserve.New(handler, httpserve.Options{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)})
+	// Event streams never end by themselves; Shutdown would wait for them
+	// until its deadline.
+	srv.RegisterOnShutdown(a.svc.EndStreams)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("REST API stopped", "err", err)
@@ -195,12 +207,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		url += "#token=" + token
 	}
 	logger.Info("REST API listening", "addr", ln.Addr().String(), "sim", f.sim)
-
-	quit := make(chan struct{})
-	var quitOnce sync.Once
-	doQuit := func() { quitOnce.Do(func() { close(quit) }) }
-	a.svc.SetQuit(doQuit)
-	a.svc.Start()
 
 	go func() {
 		select {
@@ -223,12 +229,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-quit
 	}
 
+	// In order: the HTTP server (no new request reaches the Service, event
+	// streams end, running requests get a moment before their connections
+	// are cut), then the Service, then the database under it.
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
+	hctx, hcancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	if err := srv.Shutdown(hctx); err != nil {
+		_ = srv.Close()
+	}
+	hcancel()
 	if err := a.svc.Shutdown(ctx); err != nil {
 		logger.Warn("shutdown", "err", err)
 	}
-	_ = srv.Shutdown(ctx)
 	a.close()
 	logger.Info("stopped")
 	return 0

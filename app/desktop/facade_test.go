@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -411,5 +412,30 @@ func TestDomReadyLogs(t *testing.T) {
 	a.domReady(context.Background())
 	if !strings.Contains(buf.String(), "window: DOM ready") {
 		t.Errorf("log = %q", buf.String())
+	}
+}
+
+// TestForwarderDropsOlderSnapshots: an event whose snapshot is numbered at
+// or below the last forwarded never reaches the page.
+func TestForwarderDropsOlderSnapshots(t *testing.T) {
+	sub := newFakeSub()
+	b := &fakeBackend{sub: sub}
+	em := &recordingEmitter{got: make(chan struct{}, 16)}
+	a := New(Config{Backend: b, Emitter: em})
+	a.startup(context.Background())
+	defer a.shutdown(context.Background())
+
+	ev := func(typ string, seq uint64) app.Event {
+		s := app.Snapshot{Seq: seq, Version: fmt.Sprint(seq)}
+		return app.Event{Type: typ, Data: s, Snapshot: s}
+	}
+	for _, e := range []app.Event{ev(app.EventSnapshot, 2), ev(app.EventState, 1), ev(app.EventState, 2), ev(app.EventState, 3)} {
+		sub.send(t, e)
+	}
+	<-em.got
+	<-em.got
+	want := []emitted{{app.EventSnapshot, app.Snapshot{Seq: 2, Version: "2"}}, {app.EventState, app.Snapshot{Seq: 3, Version: "3"}}}
+	if got := em.events(); !reflect.DeepEqual(got, want) {
+		t.Errorf("emitted %+v\nwant %+v", got, want)
 	}
 }
