@@ -70,6 +70,9 @@ deb() {
   local stage="$OUT/deb-root" doc
   rm -rf "$stage"
   install -D -m 0755 "$BIN" "$stage/usr/bin/$NAME"
+  # The linker's .comment section (compiler versions) is dead weight lintian
+  # points out; go build -s keeps it.
+  objcopy --remove-section=.comment "$stage/usr/bin/$NAME"
   share "$stage/usr"
   doc="$stage/usr/share/doc/$NAME"
   install -d "$doc"
