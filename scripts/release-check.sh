@@ -18,8 +18,11 @@ DEB="$OUT/${NAME}_${VERSION}_amd64.deb"
 TGZ="$OUT/$NAME-$VERSION-linux-amd64.tar.gz"
 TMP=$(mktemp -d)
 APP_PID=""
+INSTALLED=""
 cleanup() {
   [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
+  # A failed check must not leave the package on the machine.
+  [ -n "$INSTALLED" ] && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq remove "$NAME" >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -92,6 +95,7 @@ apt_get() {
 t0=$(date +%s.%N)
 apt_get install --no-install-recommends "$(cd "$(dirname "$DEB")" && pwd)/$(basename "$DEB")"
 t1=$(date +%s.%N)
+INSTALLED=1
 [ "$(dpkg-query -W -f='${Version}' $NAME)" = "$VERSION" ] || fail "dpkg does not list $NAME $VERSION"
 files=$(dpkg -L $NAME | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 [ -n "$files" ] || fail "dpkg -L lists no files"
@@ -128,6 +132,7 @@ step "installed: --version and /api/health ($health) ok"
 t2=$(date +%s.%N)
 apt_get remove "$NAME"
 t3=$(date +%s.%N)
+INSTALLED=""
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' $NAME 2>/dev/null || true)
 case "$status" in "" | un* | pn*) ;; *) fail "after remove dpkg says '$status' (want not installed)" ;; esac
 while read -r f; do
