@@ -75,7 +75,8 @@ run: build
 	./$(BIN)
 
 ## test: every test: Go (race), tray and notifications on a private D-Bus,
-## frontend unit tests, the dashboard in headless Chromium, the window under Xvfb
+## frontend unit tests, the dashboard in headless Chromium, the window under Xvfb,
+## the Linux packages (release-check)
 test: deps build lint test-go test-tray test-frontend test-e2e test-window release-check
 	@echo "make test: all suites passed"
 
