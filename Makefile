@@ -100,7 +100,7 @@ test-tray:
 	$(GO) test -count=1 -tags traye2e ./app/tray/...
 
 test-frontend:
-	cd frontend && npm test --silent
+	cd frontend && npm run check --silent && npm test --silent
 
 test-e2e: build
 	scripts/e2e.sh $(BIN)
