@@ -418,7 +418,7 @@ func TestDomReadyLogs(t *testing.T) {
 // TestForwarderDropsOlderSnapshots: an event whose snapshot is numbered at
 // or below the last forwarded never reaches the page.
 func TestForwarderDropsOlderSnapshots(t *testing.T) {
-	sub := newFakeSub()
+	sub := apptest.NewSub(0)
 	b := &fakeBackend{sub: sub}
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
 	a := New(Config{Backend: b, Emitter: em})
@@ -430,7 +430,7 @@ func TestForwarderDropsOlderSnapshots(t *testing.T) {
 		return app.Event{Type: typ, Data: s, Snapshot: s}
 	}
 	for _, e := range []app.Event{ev(app.EventSnapshot, 2), ev(app.EventState, 1), ev(app.EventState, 2), ev(app.EventState, 3)} {
-		sub.send(t, e)
+		sub.Send(t, e)
 	}
 	<-em.got
 	<-em.got
