@@ -305,7 +305,7 @@ type wired struct {
 	svc       *app.Service
 	db        *store.DB
 	sim       *cloudsim.Server
-	autostart *autostart.Autostart
+	autostart autostart.Switch
 	closers   []func()
 }
 
@@ -362,7 +362,7 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 		logger.Warn("SIMULATOR MODE: using the built-in offline Eliza Cloud simulator, not the real cloud", "url", sim.URL())
 	}
 	exe, _ := os.Executable()
-	w.autostart = autostart.New(os.Getenv, home, exe)
+	w.autostart = autostart.Default(os.Getenv, home, exe)
 	opts.Autostart = w.autostart
 	if desktopMode {
 		if s, err := notify.NewDBusSender("Milady Cloud", "milady-cloud"); err == nil {
