@@ -365,7 +365,7 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 	w.autostart = autostart.Default(os.Getenv, home, exe)
 	opts.Autostart = w.autostart
 	if desktopMode {
-		if s, err := notify.NewDBusSender("Milady Cloud", "milady-cloud"); err == nil {
+		if s, err := notify.NewDesktop("Milady Cloud", "milady-cloud"); err == nil {
 			opts.Notifier = s
 			w.closers = append(w.closers, func() { _ = s.Close() })
 		} else {
