@@ -253,6 +253,10 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		OpenDashboard: showWindow,
 		OnQuit:        doQuit,
 	})
+	// Start runs here, on the main goroutine, before desktop.Run calls
+	// wails.Run: on macOS both must be on the main thread (the tray and
+	// Wails' darwin package lock the main goroutine to it in init), and
+	// the tray then shares Wails' run loop.
 	trayOK := t.Start()
 	a.svc.SetTrayAvailable(trayOK && tray.TrayHostPresent())
 	defer t.Stop()

@@ -9,6 +9,12 @@ import "log/slog"
 // goroutine locked to a thread (see STYLE.md, Pitfalls).
 const ownThread = true
 
+// presetBeforeStart does not apply: systray.Run sets up its own window.
+const presetBeforeStart = false
+
+// showsTitle is true: Windows ignores the title (the tooltip is what shows).
+const showsTitle = true
+
 // preflight has nothing to check on Windows: the notification area always
 // exists.
 func preflight() error { return nil }
