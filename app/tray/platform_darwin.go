@@ -54,3 +54,8 @@ func TrayHostPresent() bool { return true }
 
 // startRegistrar has nothing to work around on macOS.
 func startRegistrar(*slog.Logger) (stop func()) { return func() {} }
+
+// endInline reports whether Stop runs on the main thread, where systray's
+// main-thread calls execute at once; from any other thread they would wait
+// for a run loop that has ended with wails.Run, so Stop bounds them there.
+func endInline() bool { return C.pthread_main_np() != 0 }

@@ -16,3 +16,6 @@ const presetBeforeStart = true
 
 // showsTitle is true: the SNI Title names the app in hosts' settings.
 const showsTitle = true
+
+// endInline is false: systray's end() may block on D-Bus, so Stop bounds it.
+func endInline() bool { return false }

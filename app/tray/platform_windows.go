@@ -27,3 +27,7 @@ func TrayHostPresent() bool { return true }
 
 // startRegistrar has nothing to work around on Windows.
 func startRegistrar(*slog.Logger) (stop func()) { return func() {} }
+
+// endInline is false: end() posts to the tray's own thread, which may be
+// gone, so Stop bounds it.
+func endInline() bool { return false }

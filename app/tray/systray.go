@@ -143,18 +143,25 @@ func (t *Tray) Stop() {
 		t.log.Warn("tray: menu update still in flight at stop; not waiting for it")
 	}
 	stopReg()
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
+	safeEnd := func() {
 		defer func() {
 			if r := recover(); r != nil { // systray's end() dereferences a nil bus if it never connected
 				t.log.Warn("tray: systray end panicked", "panic", r)
 			}
 		}()
 		end()
-	}()
-	if !waitFor(ended, stopWait) {
-		t.log.Warn("tray: systray did not end in time; leaving it to process exit")
+	}
+	if endInline() {
+		safeEnd()
+	} else {
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			safeEnd()
+		}()
+		if !waitFor(ended, stopWait) {
+			t.log.Warn("tray: systray did not end in time; leaving it to process exit")
+		}
 	}
 	sub.Close()
 	t.c.drain(drainTimeout)
