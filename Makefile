@@ -28,7 +28,7 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
             $(APT_RELEASE_PKGS)
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
-        test-go test-tray test-frontend test-e2e test-redteam test-window screenshots generate lint bench fuzz clean \
+        test-go test-tray test-frontend test-e2e test-redteam test-window screenshots generate lint vet-cross bench fuzz clean \
         version release deb tarball release-check
 
 all: build
@@ -92,6 +92,17 @@ lint:
 	$(GOBIN)/staticcheck ./...
 	$(GO) vet -tags redteam ./internal/redteam/
 	$(GOBIN)/staticcheck -tags redteam ./internal/redteam/
+	$(MAKE) vet-cross
+
+## vet-cross: the macOS and Windows builds type-check (no cgo for darwin here;
+## scripts/vet-darwin-cgo.sh adds the cgo tray files, slower)
+vet-cross:
+	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
+	@# Wails' darwin window needs cgo: with the desktop tags, vet what does not import it.
+	GOOS=darwin CGO_ENABLED=0 $(GO) vet -tags desktop,production $$(GOOS=darwin CGO_ENABLED=0 $(GO) list -e -tags desktop,production \
+		-f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep -v wailsapp/wails | cut -d' ' -f1)
+	GOOS=windows $(GO) vet ./...
+	GOOS=windows $(GO) vet -tags desktop,production ./...
 
 test-go:
 	MILADY_CRASH_KILLS=200 $(GO) test -race -count=1 ./...

@@ -268,6 +268,10 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		OpenDashboard: showWindow,
 		OnQuit:        doQuit,
 	})
+	// Start runs here, on the main goroutine, before desktop.Run calls
+	// wails.Run: on macOS both must be on the main thread (the tray and
+	// Wails' darwin package lock the main goroutine to it in init), and
+	// the tray then shares Wails' run loop.
 	trayOK := t.Start()
 	a.svc.SetTrayAvailable(trayOK && tray.TrayHostPresent())
 	defer t.Stop()
@@ -321,7 +325,7 @@ type wired struct {
 	svc       *app.Service
 	db        *store.DB
 	sim       *cloudsim.Server
-	autostart *autostart.Autostart
+	autostart autostart.Switch
 	closers   []func()
 }
 
@@ -337,7 +341,7 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger, open 
 	exe, _ := os.Executable()
 	cfgPath := config.ResolvePath(os.Getenv, home)
 	dbDir := stateDir
-	w.autostart = autostart.New(os.Getenv, home, exe)
+	w.autostart = autostart.Default(os.Getenv, home, exe)
 	if f.sim {
 		// The simulator is sealed off from the user's real setup: its own
 		// config, database and autostart entry in <state>/sim, whatever
@@ -348,7 +352,9 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger, open 
 			return nil, fmt.Errorf("create simulator folder: %w", err)
 		}
 		cfgPath, dbDir = filepath.Join(simDir, config.FileName), simDir
-		w.autostart = &autostart.Autostart{Dir: filepath.Join(simDir, "autostart"), Exec: w.autostart.Exec}
+		simStart := autostart.New(os.Getenv, home, exe)
+		simStart.Dir = filepath.Join(simDir, "autostart")
+		w.autostart = simStart
 	}
 	cfg, err := config.Open(cfgPath, logger.With("component", "config"))
 	if err != nil {
@@ -395,7 +401,7 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger, open 
 	}
 	opts.Autostart = w.autostart
 	if desktopMode {
-		if s, err := notify.NewDBusSender("Milady Cloud", "milady-cloud"); err == nil {
+		if s, err := notify.NewDesktop("Milady Cloud", "milady-cloud"); err == nil {
 			opts.Notifier = s
 			w.closers = append(w.closers, func() { _ = s.Close() })
 		} else {

@@ -1,8 +1,10 @@
-// Package autostart turns "start at login" on and off with an XDG autostart
-// entry (R-AUTOSTART): $XDG_CONFIG_HOME/autostart/milady-cloud.desktop runs
-// the app with --hidden. The file's presence is the truth — it is written
-// only when the user turns the option on and removed when they turn it off,
-// so a user who deletes it by hand has turned it off.
+// Package autostart turns "start at login" on and off. On Linux and BSD it
+// is an XDG autostart entry: $XDG_CONFIG_HOME/autostart/milady-cloud.desktop
+// runs the app with --hidden; on Windows a value under the current user's
+// Run key does the same (runkey*.go). The entry's presence is the truth — it
+// is written only when the user turns the option on and removed when they
+// turn it off, so a user who deletes it by hand has turned it off. Default
+// picks the one of this OS.
 package autostart
 
 import (

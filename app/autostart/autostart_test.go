@@ -1,3 +1,7 @@
+//go:build !windows
+
+// The XDG entry is the Linux/BSD mechanism and these tests use Unix paths.
+
 package autostart
 
 import (

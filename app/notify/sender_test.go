@@ -1,3 +1,7 @@
+//go:build !windows
+
+// The D-Bus sender is the Linux/BSD path; Windows sends toasts (toast_windows_test.go).
+
 package notify
 
 import (

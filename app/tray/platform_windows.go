@@ -9,6 +9,12 @@ import "log/slog"
 // goroutine locked to a thread (see STYLE.md, Pitfalls).
 const ownThread = true
 
+// presetBeforeStart does not apply: systray.Run sets up its own window.
+const presetBeforeStart = false
+
+// showsTitle is true: Windows ignores the title (the tooltip is what shows).
+const showsTitle = true
+
 // preflight has nothing to check on Windows: the notification area always
 // exists.
 func preflight() error { return nil }
@@ -21,3 +27,7 @@ func TrayHostPresent() bool { return true }
 
 // startRegistrar has nothing to work around on Windows.
 func startRegistrar(*slog.Logger) (stop func()) { return func() {} }
+
+// endInline is false: end() posts to the tray's own thread, which may be
+// gone, so Stop bounds it.
+func endInline() bool { return false }

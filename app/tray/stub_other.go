@@ -1,4 +1,4 @@
-//go:build !linux && !windows
+//go:build !linux && !windows && !(darwin && cgo)
 
 package tray
 
@@ -8,9 +8,9 @@ import (
 	"github.com/milady-ai/milady-cloud/app"
 )
 
-// Tray is a no-op on this OS: macOS would need systray on the main goroutine
-// before wails.Run (R-TRAY), which this build leaves out; the window stays
-// the way in.
+// Tray is a no-op on this OS, and on macOS in a build without cgo (the
+// menu-bar item is AppKit, reached only through cgo); the window stays the
+// way in.
 type Tray struct{ log *slog.Logger }
 
 // New returns a tray that never shows.

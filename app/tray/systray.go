@@ -1,4 +1,4 @@
-//go:build linux || windows
+//go:build linux || windows || (darwin && cgo)
 
 package tray
 
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"fyne.io/systray"
 
@@ -87,12 +88,16 @@ func (t *Tray) Start() (ok bool) {
 		}()
 		t.end = systray.Quit
 	} else {
-		// Title becomes the SNI Id at export time, so set it (and the first
-		// icon) before start; hosts remember per-app settings by Id.
-		m := t.c.menuFor(initial)
-		systray.SetTitle(m.Title)
-		systray.SetIcon(icons[IconFor(initial)])
-		systray.SetTooltip(m.Tooltip)
+		if presetBeforeStart {
+			// Title becomes the SNI Id at export time, so set it (and the
+			// first icon) before start; hosts remember per-app settings by Id.
+			m := t.c.menuFor(initial)
+			systray.SetTitle(m.Title)
+			systray.SetIcon(icons[IconFor(initial)])
+			systray.SetTooltip(m.Tooltip)
+		}
+		// On macOS start() must run on the main thread (preflight checked);
+		// onReady then runs on systray's goroutine once Wails' loop turns.
 		start, end := systray.RunWithExternalLoop(onReady, onExit)
 		start()
 		t.end = end
@@ -115,6 +120,12 @@ func (t *Tray) Start() (ok bool) {
 	return true
 }
 
+// stopWait bounds each wait of Stop for systray. On macOS every systray call
+// waits for the main run loop, which has already ended when the app stops
+// after wails.Run returned; an update or end() in flight then never
+// finishes, and quitting must not hang on it.
+const stopWait = 2 * time.Second
+
 // Stop removes the icon, ends the loop and waits briefly for clicks in
 // flight. Safe to call when Start failed or was never called.
 func (t *Tray) Stop() {
@@ -128,18 +139,44 @@ func (t *Tray) Stop() {
 	t.mu.Unlock()
 
 	cancel()
-	<-done
+	if !waitFor(done, stopWait) {
+		t.log.Warn("tray: menu update still in flight at stop; not waiting for it")
+	}
 	stopReg()
-	func() {
+	safeEnd := func() {
 		defer func() {
 			if r := recover(); r != nil { // systray's end() dereferences a nil bus if it never connected
 				t.log.Warn("tray: systray end panicked", "panic", r)
 			}
 		}()
 		end()
-	}()
+	}
+	if endInline() {
+		safeEnd()
+	} else {
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			safeEnd()
+		}()
+		if !waitFor(ended, stopWait) {
+			t.log.Warn("tray: systray did not end in time; leaving it to process exit")
+		}
+	}
 	sub.Close()
 	t.c.drain(drainTimeout)
+}
+
+// waitFor reports whether done closed within d.
+func waitFor(done <-chan struct{}, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
 }
 
 // systrayView is the fixed menu: built once, then mutated item by item,
@@ -219,7 +256,7 @@ func (v *systrayView) apply(m Menu, k IconKey) {
 	if force || m.Tooltip != v.tooltip {
 		systray.SetTooltip(m.Tooltip)
 	}
-	if force || m.Title != v.title {
+	if showsTitle && (force || m.Title != v.title) {
 		systray.SetTitle(m.Title)
 	}
 	v.icon, v.tooltip, v.title, v.applied = k, m.Tooltip, m.Title, true
