@@ -10,7 +10,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/cloud"
@@ -268,29 +267,3 @@ type Backend interface {
 	// Quit asks the whole app to shut down gracefully.
 	Quit()
 }
-
-// ErrNotLoggedIn is returned by agent and chat calls without an API key.
-//
-//lint:ignore ST1005 Milady's exact user-facing message, sent as is over REST.
-var ErrNotLoggedIn = errors.New("Not connected to Eliza Cloud")
-
-// Error is an error with the HTTP status the REST layer must answer and
-// optional extra JSON fields (e.g. requiredBalance). The Service uses it
-// where the spec names a specific status and message.
-type Error struct {
-	Status  int
-	Message string
-	Extra   map[string]any
-	Err     error
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap exposes the cause for errors.Is.
-func (e *Error) Unwrap() error { return e.Err }
-
-// HTTPStatus is the status code the REST layer answers with.
-func (e *Error) HTTPStatus() int { return e.Status }
-
-// InvalidInput is a 400 with a message a person understands.
-func InvalidInput(msg string) error { return &Error{Status: 400, Message: msg} }

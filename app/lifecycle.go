@@ -1,14 +1,6 @@
 package app
 
-import (
-	"net/http"
-	"sync"
-)
-
-// ErrShuttingDown refuses work that would start after shutdown began: a
-// request that arrives while the app stops gets a 503 instead of starting
-// a goroutine nobody waits for.
-var ErrShuttingDown = &Error{Status: http.StatusServiceUnavailable, Message: "Milady Cloud is shutting down"}
+import "sync"
 
 // life guards the Service's goroutines. A sync.WaitGroup must not gain a
 // goroutine while Wait runs ("WaitGroup misuse: Add called concurrently

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -61,7 +60,7 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 		if baseErr != nil {
 			msg = baseErr.Error()
 		}
-		return LoginStart{}, &Error{Status: http.StatusBadRequest, Message: msg, Err: baseErr}
+		return LoginStart{}, &Error{Kind: KindInvalidInput, Message: msg, Err: baseErr}
 	}
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	sess, err := anon.StartLogin(rctx)
@@ -113,15 +112,15 @@ func (s *Service) openBrowser(url string) {
 func loginStartError(err error) error {
 	switch {
 	case errors.Is(err, cloud.ErrBlockedURL):
-		return &Error{Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+		return &Error{Kind: KindInvalidInput, Message: err.Error(), Err: err}
 	case errors.Is(err, cloud.ErrTimeout):
-		return &Error{Status: http.StatusGatewayTimeout, Message: "Eliza Cloud login request timed out", Err: err}
+		return &Error{Kind: KindTimeout, Message: "Eliza Cloud login request timed out", Err: err}
 	case errors.Is(err, cloud.ErrRedirect):
-		return &Error{Status: http.StatusBadGateway, Message: err.Error(), Err: err}
+		return &Error{Kind: KindUpstream, Message: err.Error(), Err: err}
 	case errors.Is(err, cloud.ErrUnreachable):
-		return &Error{Status: http.StatusBadGateway, Message: "Failed to reach Eliza Cloud", Err: err}
+		return &Error{Kind: KindUpstream, Message: "Failed to reach Eliza Cloud", Err: err}
 	default:
-		return &Error{Status: http.StatusBadGateway, Message: "Failed to create auth session with Eliza Cloud", Err: err}
+		return &Error{Kind: KindUpstream, Message: "Failed to create auth session with Eliza Cloud", Err: err}
 	}
 }
 
@@ -228,7 +227,7 @@ func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatu
 	}
 	s.mu.Unlock()
 	if anon == nil {
-		return LoginStatus{Status: "error", Error: "Invalid Eliza Cloud base URL"}, &Error{Status: http.StatusBadRequest, Message: fmt.Sprint(baseErr), Err: baseErr}
+		return LoginStatus{Status: "error", Error: "Invalid Eliza Cloud base URL"}, &Error{Kind: KindInvalidInput, Message: fmt.Sprint(baseErr), Err: baseErr}
 	}
 	return s.pollOnce(ctx, ls)
 }
@@ -266,13 +265,13 @@ func (s *Service) pollOnce(ctx context.Context, ls *loginSession) (LoginStatus, 
 		return ls.view(), nil
 	case errors.Is(err, cloud.ErrTimeout):
 		v := LoginStatus{Status: "error", Error: "Eliza Cloud login request timed out"}
-		return v, &Error{Status: http.StatusGatewayTimeout, Message: v.Error, Err: err}
+		return v, &Error{Kind: KindTimeout, Message: v.Error, Err: err}
 	case errors.Is(err, cloud.ErrRedirect):
 		v := LoginStatus{Status: "error", Error: err.Error()}
-		return v, &Error{Status: http.StatusBadGateway, Message: v.Error, Err: err}
+		return v, &Error{Kind: KindUpstream, Message: v.Error, Err: err}
 	case errors.Is(err, cloud.ErrUnreachable), errors.Is(err, cloud.ErrBlockedURL):
 		v := LoginStatus{Status: "error", Error: "Failed to reach Eliza Cloud"}
-		return v, &Error{Status: http.StatusBadGateway, Message: v.Error, Err: err}
+		return v, &Error{Kind: KindUpstream, Message: v.Error, Err: err}
 	case ctx.Err() != nil:
 		return LoginStatus{Status: "error", Error: "Login cancelled."}, ctx.Err()
 	default:

@@ -55,7 +55,7 @@ func (s *Service) ShowWindow() bool {
 // SetNotifications turns desktop notifications on or off.
 func (s *Service) SetNotifications(_ context.Context, on bool) error {
 	if s.configErr != "" {
-		return &Error{Status: 409, Message: "The config file cannot be read, so settings cannot be saved: " + s.configErr}
+		return &Error{Kind: KindConflict, Message: "The config file cannot be read, so settings cannot be saved: " + s.configErr}
 	}
 	if err := s.cfg.SetNotifications(on); err != nil {
 		return s.errf("save notifications setting: %w", err)

@@ -26,6 +26,20 @@ type errorAnswer struct {
 	retryAfter bool
 }
 
+// kindStatus is the status code of each kind of app.Error. KindUnknown is
+// absent on purpose: such an error is classified by its cause.
+var kindStatus = map[app.Kind]int{
+	app.KindInvalidInput:        http.StatusBadRequest,
+	app.KindNotLoggedIn:         http.StatusUnauthorized,
+	app.KindInsufficientCredits: http.StatusPaymentRequired,
+	app.KindNotFound:            http.StatusNotFound,
+	app.KindConflict:            http.StatusConflict,
+	app.KindUpstream:            http.StatusBadGateway,
+	app.KindUnavailable:         http.StatusServiceUnavailable,
+	app.KindReconnecting:        http.StatusServiceUnavailable,
+	app.KindTimeout:             http.StatusGatewayTimeout,
+}
+
 // classify is the one mapping from the Backend's typed errors to HTTP
 // (STYLE lesson 10). Order matters: a cloud HTTPError matches ErrUpstream
 // as well as its specific kind, so specific kinds come first.
@@ -33,8 +47,10 @@ func classify(err error) errorAnswer {
 	reconnecting := errors.Is(err, cloud.ErrReconnecting)
 
 	var ae *app.Error
-	if errors.As(err, &ae) && validStatus(ae.Status) {
-		return errorAnswer{status: ae.Status, message: ae.Message, extra: ae.Extra, retryAfter: reconnecting}
+	if errors.As(err, &ae) {
+		if status, ok := kindStatus[ae.Kind]; ok {
+			return errorAnswer{status: status, message: ae.Message, retryAfter: reconnecting || ae.Kind == app.KindReconnecting}
+		}
 	}
 	var hs interface{ HTTPStatus() int }
 	if errors.As(err, &hs) && validStatus(hs.HTTPStatus()) {
