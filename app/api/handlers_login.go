@@ -6,8 +6,8 @@ import (
 )
 
 // login starts a browser login (CLI session) and answers {ok, sessionId,
-// browserUrl}; the caller opens browserUrl. The Backend returns *app.Error
-// with Milady's statuses and messages for every failure.
+// browserUrl}; the caller opens browserUrl. The Backend returns an *app.Error
+// whose kind classify maps to Milady's statuses, with its messages.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	start, err := s.b.StartLogin(r.Context())
 	if err != nil {
