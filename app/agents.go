@@ -90,13 +90,8 @@ func (s *Service) ConnectAgent(ctx context.Context, id string) (ConnectResult, e
 		return ConnectResult{}, err
 	}
 	st := s.mgr.State()
-	s.mu.Lock()
-	s.lastAgentID = id
-	if st.AgentName != "" {
-		s.lastAgentName = st.AgentName
-	}
-	s.mu.Unlock()
-	if s.configErr == "" {
+	s.conn.remember(id, st.AgentName)
+	if s.settings.configErr == "" {
 		if err := s.cfg.SetLastAgent(id); err != nil {
 			s.log.Warn("remember last agent failed", "err", err)
 		}
@@ -124,26 +119,12 @@ func (s *Service) ConnectAgentAsync(ctx context.Context, id string) (ConnectResu
 	return ConnectResult{OK: true, AgentID: id, Status: "connecting"}, nil
 }
 
-// beginUserAction marks a disconnect or log-out the user asked for as
-// running until the returned func is called, so that the state changes it
-// causes are not taken for a lost connection (no alert).
-func (s *Service) beginUserAction() (end func()) {
-	s.mu.Lock()
-	s.userAction++
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		s.userAction--
-		s.mu.Unlock()
-	}
-}
-
 // userDisconnect disconnects agent id, if it is the active one, as the
 // user's own action (no "connection lost" notification, no reconnect at next
 // start).
 func (s *Service) userDisconnect(ctx context.Context, id string) {
-	defer s.beginUserAction()()
-	if s.mgr.DisconnectAgent(context.WithoutCancel(ctx), id) && s.configErr == "" && s.currentClient() != nil {
+	defer s.conn.beginUserAction()()
+	if s.mgr.DisconnectAgent(context.WithoutCancel(ctx), id) && s.settings.configErr == "" && s.sess.keyed() != nil {
 		_ = s.cfg.SetWasConnected(false)
 	}
 }
@@ -225,7 +206,7 @@ func (s *Service) SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, 
 	} else {
 		rec.BackupID, rec.SizeBytes = b.ID, b.SizeBytes
 	}
-	s.record(func(ctx context.Context) { _ = s.db.AddBackup(ctx, rec) })
+	s.history.record(func(ctx context.Context) { _ = s.db.AddBackup(ctx, rec) })
 	return b, err
 }
 

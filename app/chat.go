@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/milady-ai/milady-cloud/app/store"
@@ -73,7 +74,7 @@ func (s *Service) ChatStream(ctx context.Context, in ChatInput, onStart func(age
 
 func (s *Service) storeChat(agentID, room, role, text string) {
 	m := store.ChatMessage{At: s.clk.Now(), AgentID: agentID, RoomID: room, Role: role, Text: text}
-	s.record(func(ctx context.Context) { _ = s.db.AddChatMessage(ctx, m) })
+	s.history.record(func(ctx context.Context) { _ = s.db.AddChatMessage(ctx, m) })
 }
 
 // ChatHistory returns the stored messages of a room with the connected (or
@@ -82,19 +83,14 @@ func (s *Service) ChatHistory(ctx context.Context, roomID string) ([]ChatMessage
 	if roomID == "" {
 		roomID = "web-chat"
 	}
-	s.mu.Lock()
-	agent := s.conn.AgentID
-	if agent == "" {
-		agent = s.lastAgentID
-	}
-	s.mu.Unlock()
+	agent := s.conn.agentOrLast()
 	out := []ChatMessage{}
 	if agent == "" {
 		return out, nil
 	}
 	rows, err := s.db.ChatMessages(ctx, agent, roomID, 500)
 	if err != nil {
-		return nil, s.errf("read chat history: %w", err)
+		return nil, fmt.Errorf("read chat history: %w", err)
 	}
 	for _, r := range rows {
 		out = append(out, ChatMessage{At: r.At, AgentID: r.AgentID, RoomID: r.RoomID, Role: r.Role, Text: r.Text})

@@ -2,46 +2,92 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
+// creditsCache is the balance part of the state: the last answer, the one
+// upstream request concurrent readers share, and when a fresh read last
+// went upstream. owner is the client whose balance the cache holds: an
+// answer for any other client (the user logged out, or in again, while it
+// was on its way) is dropped.
+type creditsCache struct {
+	mu        sync.Mutex
+	view      CreditsView
+	flight    *creditsFlight
+	lastFresh time.Time
+	owner     *cloud.Client
+}
+
 // creditsFlight is one upstream balance request that concurrent callers
-// share (R-CREDITS: 1,000 concurrent reads cost at most one upstream call).
+// share, so a thousand concurrent reads cost at most one upstream call.
 type creditsFlight struct {
 	done    chan struct{}
 	balance float64
 	err     error
 }
 
+func (p *creditsCache) get() CreditsView {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.view
+}
+
+func (p *creditsCache) balance() *float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.view.Balance
+}
+
+func (p *creditsCache) fill(snap *Snapshot) { snap.Credits = p.get() }
+
+func (p *creditsCache) setOwner(c *cloud.Client) {
+	p.mu.Lock()
+	p.owner = c
+	p.mu.Unlock()
+}
+
+// reset forgets the balance (log-out).
+func (p *creditsCache) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.view, p.flight, p.owner = CreditsView{TopUpURL: cloud.TopUpURL}, nil, nil
+}
+
+// cached decides whether a read may be answered from the cache: at most
+// ttl old, or for a fresh read, a fresh read went upstream within gap. A
+// fresh read that goes upstream is recorded.
+func (p *creditsCache) cached(now time.Time, fresh bool, ttl, gap time.Duration) (CreditsView, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cv := p.view
+	use := cv.UpdatedAt != nil && (cv.Balance != nil || cv.Error != "")
+	if use {
+		if fresh {
+			use = now.Sub(p.lastFresh) < gap
+		} else {
+			use = now.Sub(*cv.UpdatedAt) < ttl
+		}
+	}
+	if fresh && !use {
+		p.lastFresh = now
+	}
+	return cv, use
+}
+
 // Credits answers GET /api/cloud/credits from a cache at most CreditsTTL old;
 // fresh forces a fetch, at most one every FreshMinGap.
 func (s *Service) Credits(ctx context.Context, fresh bool) CreditsResponse {
-	if s.currentClient() == nil {
+	if s.sess.keyed() == nil {
 		return CreditsResponse{Connected: false}
 	}
-	s.mu.Lock()
-	cv := s.credits
-	now := s.clk.Now()
-	useCache := cv.UpdatedAt != nil && (cv.Balance != nil || cv.Error != "")
-	if useCache {
-		age := now.Sub(*cv.UpdatedAt)
-		if fresh {
-			useCache = now.Sub(s.lastFreshFetch) < s.opts.FreshMinGap
-		} else {
-			useCache = age < s.opts.CreditsTTL
-		}
-	}
-	if fresh && !useCache {
-		s.lastFreshFetch = now
-	}
-	s.mu.Unlock()
-	if !useCache {
-		s.refreshCredits(ctx, fresh)
-		s.mu.Lock()
-		cv = s.credits
-		s.mu.Unlock()
+	cv, ok := s.credits.cached(s.clk.Now(), fresh, s.opts.CreditsTTL, s.opts.FreshMinGap)
+	if !ok {
+		s.refreshCredits(ctx)
+		cv = s.credits.get()
 	}
 	return creditsResponse(cv)
 }
@@ -63,22 +109,25 @@ func creditsResponse(cv CreditsView) CreditsResponse {
 }
 
 // refreshCredits fetches the balance once, sharing an in-flight request.
-func (s *Service) refreshCredits(ctx context.Context, fresh bool) {
-	c := s.currentClient()
+func (s *Service) refreshCredits(ctx context.Context) {
+	c := s.sess.keyed()
 	if c == nil {
 		return
 	}
-	s.mu.Lock()
-	f := s.creditsFetch
+	p := &s.credits
+	p.mu.Lock()
+	f := p.flight
 	if f == nil {
 		f = &creditsFlight{done: make(chan struct{})}
+		// spawn's lock is a leaf, so starting the fetch under p.mu is
+		// allowed; the fetch itself takes p.mu only after this returns.
 		if !s.spawn(func() { s.fetchCredits(c, f) }) {
-			s.mu.Unlock()
+			p.mu.Unlock()
 			return // shutting down: the balance no longer matters
 		}
-		s.creditsFetch = f
+		p.flight = f
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 	select {
 	case <-f.done:
 	case <-ctx.Done():
@@ -92,16 +141,6 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	defer cancel()
 	f.balance, f.err = c.Balance(ctx)
 	now := s.clk.Now()
-	s.mu.Lock()
-	if s.creditsFetch == f {
-		s.creditsFetch = nil
-	}
-	if s.client != c { // logged out (or in again) meanwhile: drop the answer
-		s.mu.Unlock()
-		close(f.done)
-		return
-	}
-	prev := s.credits
 	cv := CreditsView{TopUpURL: cloud.TopUpURL, UpdatedAt: &now}
 	if f.err != nil {
 		cv.Error = f.err.Error()
@@ -113,11 +152,22 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 		cv.Level = string(lvl)
 		cv.Low, cv.Critical = lvl != cloud.CreditOK, lvl == cloud.CreditCritical
 	}
-	s.credits = cv
-	s.mu.Unlock()
+	p := &s.credits
+	p.mu.Lock()
+	if p.flight == f {
+		p.flight = nil
+	}
+	if p.owner != c { // logged out (or in again) meanwhile: drop the answer
+		p.mu.Unlock()
+		close(f.done)
+		return
+	}
+	prev := p.view
+	p.view = cv
+	p.mu.Unlock()
 	if f.err == nil {
 		b := f.balance
-		s.record(func(ctx context.Context) { _ = s.db.AddBalanceSample(ctx, now, b) })
+		s.history.record(func(ctx context.Context) { _ = s.db.AddBalanceSample(ctx, now, b) })
 	}
 	changed := prev.Balance == nil || cv.Balance == nil || *prev.Balance != *cv.Balance || prev.Error != cv.Error
 	if changed {
@@ -126,10 +176,10 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	}
 	// Waiters are released only now, so Credits(fresh) returns after the
 	// event and the notification policy have seen this balance. Released
-	// earlier, the caller's next fetch could replace s.credits before
-	// observePolicy read it, and the policy never saw this balance: a
-	// recovery that re-arms the low alert was lost, and the next fall into
-	// low went unnotified.
+	// earlier, the caller's next fetch could replace the cached balance
+	// before observePolicy read it, and the policy never saw this balance:
+	// a recovery that re-arms the low alert was lost, and the next fall
+	// into low went unnotified.
 	close(f.done)
 }
 
@@ -137,26 +187,26 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 // credits (chat, provisioning), at most once every FreshMinGap so a busy chat
 // does not turn into a balance request per message.
 func (s *Service) refreshCreditsSoon() {
-	s.mu.Lock()
+	p := &s.credits
+	gap := s.opts.FreshMinGap
+	p.mu.Lock()
 	now := s.clk.Now()
-	recent := s.credits.UpdatedAt != nil && now.Sub(*s.credits.UpdatedAt) < s.opts.FreshMinGap
+	recent := p.view.UpdatedAt != nil && now.Sub(*p.view.UpdatedAt) < gap
 	if !recent {
-		recent = now.Sub(s.lastFreshFetch) < s.opts.FreshMinGap
-		s.lastFreshFetch = now
+		recent = now.Sub(p.lastFresh) < gap
+		p.lastFresh = now
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 	if recent {
 		return
 	}
-	s.spawn(func() { s.refreshCredits(s.ctx, true) })
+	s.spawn(func() { s.refreshCredits(s.ctx) })
 }
 
 // creditsPoller polls the balance every creditsPollIntervalMs while a key
 // is present.
 func (s *Service) creditsPoller() {
-	s.mu.Lock()
-	every := ms(s.settings.CreditsPollIntervalMs)
-	s.mu.Unlock()
+	every := ms(s.settings.get().CreditsPollIntervalMs)
 	if every <= 0 {
 		every = time.Minute
 	}
@@ -168,8 +218,8 @@ func (s *Service) creditsPoller() {
 			return
 		case <-t.C():
 		}
-		if s.currentClient() != nil {
-			s.refreshCredits(s.ctx, false)
+		if s.sess.keyed() != nil {
+			s.refreshCredits(s.ctx)
 		}
 	}
 }
@@ -178,7 +228,7 @@ func (s *Service) creditsPoller() {
 func (s *Service) CreditHistory(ctx context.Context) ([]BalanceSample, error) {
 	rows, err := s.db.BalanceSamples(ctx, s.clk.Now().Add(-30*24*time.Hour), 2000)
 	if err != nil {
-		return nil, s.errf("read balance history: %w", err)
+		return nil, fmt.Errorf("read balance history: %w", err)
 	}
 	out := make([]BalanceSample, 0, len(rows))
 	for _, r := range rows {

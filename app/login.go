@@ -29,6 +29,94 @@ func (l *loginSession) view() LoginStatus {
 	return LoginStatus{Status: l.status, KeyPrefix: l.keyPrefix, Error: l.errMsg}
 }
 
+// loginFlow is the login part of the state: the sessions this app knows,
+// the one in-app login that may run at a time, and the progress the faces
+// show.
+type loginFlow struct {
+	mu       sync.Mutex
+	sessions map[string]*loginSession
+	active   *loginSession
+	view     LoginView
+}
+
+func newLoginFlow() loginFlow {
+	return loginFlow{sessions: make(map[string]*loginSession), view: LoginView{Status: "idle"}}
+}
+
+// current is the pending in-app login, nil when none runs.
+func (p *loginFlow) current() *loginSession {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.active
+}
+
+// claim makes ls the pending login unless one already runs; it returns the
+// one that runs.
+func (p *loginFlow) claim(ls *loginSession) *loginSession {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active != nil {
+		return p.active
+	}
+	p.sessions[ls.id] = ls
+	p.active = ls
+	p.view = LoginView{Status: "pending", SessionID: ls.id, BrowserURL: ls.browserURL}
+	return ls
+}
+
+// release frees the login slot if ls holds it.
+func (p *loginFlow) release(ls *loginSession) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active == ls {
+		p.active = nil
+	}
+}
+
+// end releases ls and shows v as the login's outcome.
+func (p *loginFlow) end(ls *loginSession, v LoginView) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active == ls {
+		p.active = nil
+	}
+	p.view = v
+}
+
+func (p *loginFlow) setView(v LoginView) {
+	p.mu.Lock()
+	p.view = v
+	p.mu.Unlock()
+}
+
+// lookup is the session with this id. Polls of sessions this app did not
+// start are remembered too (so a completed one keeps answering
+// "authenticated"), but bounded; the sessions this app started are never
+// forgotten.
+func (p *loginFlow) lookup(id string) *loginSession {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ls := p.sessions[id]; ls != nil {
+		return ls
+	}
+	if len(p.sessions) >= 256 {
+		for k, l := range p.sessions {
+			if l.foreign {
+				delete(p.sessions, k)
+			}
+		}
+	}
+	ls := &loginSession{id: id, status: "pending", foreign: true, cancel: func() {}}
+	p.sessions[id] = ls
+	return ls
+}
+
+func (p *loginFlow) fill(snap *Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	snap.Login = p.view
+}
+
 // StartLogin starts a CLI session (or returns the pending one: only one
 // login runs at a time) and polls it in the background.
 func (s *Service) StartLogin(ctx context.Context) (LoginStart, error) {
@@ -45,16 +133,13 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 	if s.closing() {
 		return LoginStart{}, ErrShuttingDown
 	}
-	s.mu.Lock()
-	anon, baseErr := s.anon, s.baseErr
-	if a := s.activeLogin; a != nil {
-		s.mu.Unlock()
+	if a := s.login.current(); a != nil {
 		if open {
 			s.openBrowser(a.browserURL)
 		}
 		return LoginStart{OK: true, SessionID: a.id, BrowserURL: a.browserURL}, nil
 	}
-	s.mu.Unlock()
+	anon, baseErr := s.sess.anonymous()
 	if anon == nil {
 		msg := "Invalid Eliza Cloud base URL"
 		if baseErr != nil {
@@ -71,28 +156,17 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 	}
 	pctx, pcancel := context.WithCancel(s.ctx)
 	ls := &loginSession{id: sess.SessionID, browserURL: sess.BrowserURL, status: "pending", cancel: pcancel}
-	s.mu.Lock()
-	if s.activeLogin != nil { // lost a race with another press: keep the first
-		a := s.activeLogin
-		s.mu.Unlock()
+	if a := s.login.claim(ls); a != ls { // lost a race with another press: keep the first
 		pcancel()
 		return LoginStart{OK: true, SessionID: a.id, BrowserURL: a.browserURL}, nil
 	}
-	s.sessions[ls.id] = ls
-	s.activeLogin = ls
-	s.login = LoginView{Status: "pending", SessionID: ls.id, BrowserURL: ls.browserURL}
-	s.mu.Unlock()
 	s.publish(EventLogin, LoginEvent{Status: "pending"})
 	if open {
 		s.openBrowser(ls.browserURL)
 	}
 	if !s.spawn(func() { s.pollLogin(pctx, ls) }) {
 		pcancel()
-		s.mu.Lock()
-		if s.activeLogin == ls {
-			s.activeLogin = nil
-		}
-		s.mu.Unlock()
+		s.login.release(ls)
 		return LoginStart{}, ErrShuttingDown
 	}
 	return LoginStart{OK: true, SessionID: ls.id, BrowserURL: ls.browserURL}, nil
@@ -151,7 +225,7 @@ func (s *Service) pollLogin(ctx context.Context, ls *loginSession) {
 		}
 		_, _ = s.pollOnce(ctx, ls)
 		if ls.isDone() {
-			s.releaseLogin(ls)
+			s.login.release(ls)
 			return
 		}
 	}
@@ -177,27 +251,13 @@ func (s *Service) finishLogin(ls *loginSession, cause error) {
 	}
 	v := ls.view()
 	ls.mu.Unlock()
-	s.releaseLogin(ls)
-	s.mu.Lock()
-	s.login = LoginView{Status: v.Status, SessionID: ls.id, Error: v.Error}
-	s.mu.Unlock()
+	s.login.end(ls, LoginView{Status: v.Status, SessionID: ls.id, Error: v.Error})
 	s.publish(EventLogin, LoginEvent{Status: v.Status, Error: v.Error})
-}
-
-func (s *Service) releaseLogin(ls *loginSession) {
-	s.mu.Lock()
-	if s.activeLogin == ls {
-		s.activeLogin = nil
-	}
-	s.mu.Unlock()
 }
 
 // CancelLogin stops the pending in-app login, if any.
 func (s *Service) CancelLogin() {
-	s.mu.Lock()
-	a := s.activeLogin
-	s.mu.Unlock()
-	if a != nil {
+	if a := s.login.current(); a != nil {
 		a.cancel()
 	}
 }
@@ -208,24 +268,8 @@ func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatu
 	if sessionID == "" {
 		return LoginStatus{}, InvalidInput("sessionId query parameter is required")
 	}
-	s.mu.Lock()
-	ls := s.sessions[sessionID]
-	anon, baseErr := s.anon, s.baseErr
-	if ls == nil {
-		// Polls of sessions this app did not start are remembered too (so
-		// a completed one keeps answering "authenticated"), but bounded;
-		// the sessions this app started are never forgotten.
-		if len(s.sessions) >= 256 {
-			for id, l := range s.sessions {
-				if l.foreign {
-					delete(s.sessions, id)
-				}
-			}
-		}
-		ls = &loginSession{id: sessionID, status: "pending", foreign: true, cancel: func() {}}
-		s.sessions[sessionID] = ls
-	}
-	s.mu.Unlock()
+	anon, baseErr := s.sess.anonymous()
+	ls := s.login.lookup(sessionID)
 	if anon == nil {
 		return LoginStatus{Status: "error", Error: "Invalid Eliza Cloud base URL"}, &Error{Kind: KindInvalidInput, Message: fmt.Sprint(baseErr), Err: baseErr}
 	}
@@ -240,9 +284,7 @@ func (s *Service) pollOnce(ctx context.Context, ls *loginSession) (LoginStatus, 
 	if ls.done {
 		return ls.view(), nil
 	}
-	s.mu.Lock()
-	anon := s.anon
-	s.mu.Unlock()
+	anon, _ := s.sess.anonymous()
 	rctx, cancel := context.WithTimeout(ctx, 12*time.Second)
 	st, err := anon.PollLogin(rctx, ls.id)
 	cancel()
@@ -287,104 +329,6 @@ func (s *Service) pollOnce(ctx context.Context, ls *loginSession) (LoginStatus, 
 
 // loginEnded publishes a final non-success outcome of a session.
 func (s *Service) loginEnded(ls *loginSession) {
-	s.mu.Lock()
-	if s.activeLogin == ls {
-		s.activeLogin = nil
-	}
-	s.login = LoginView{Status: ls.status, SessionID: ls.id, Error: ls.errMsg}
-	s.mu.Unlock()
+	s.login.end(ls, LoginView{Status: ls.status, SessionID: ls.id, Error: ls.errMsg})
 	s.publish(EventLogin, LoginEvent{Status: ls.status, Error: ls.errMsg})
-}
-
-// completeLogin runs steps 1–4 of R-LOGIN. Failures of the config or the
-// database are logged and returned as a warning; the login still succeeds.
-func (s *Service) completeLogin(ctx context.Context, key string) string {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	var warns []string
-	if err := s.cfg.SetCloudLogin(key); err != nil { // (1)
-		s.log.Error("save API key to config failed", "err", err)
-		warns = append(warns, "The key could not be saved to "+s.cfg.Path()+": "+err.Error())
-	} else {
-		s.mu.Lock()
-		s.settings = s.cfg.Settings()
-		s.mu.Unlock()
-	}
-	s.adoptKey(key) // (2) environment and (4) manager
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := s.db.SetSecret(dctx, secretAPIKey, key); err != nil { // (3)
-		s.log.Error("save API key to local agent record failed", "err", err)
-		warns = append(warns, "The key could not be saved to the local database: "+err.Error())
-	}
-	_ = s.db.SetSecret(dctx, secretEnabled, "true")
-	_ = s.db.SetFlag(dctx, flagLoggedOut, "0")
-	s.log.Info("logged in to Eliza Cloud", "keyPrefix", prefixOf(key))
-	if len(warns) > 0 {
-		return warns[0]
-	}
-	return ""
-}
-
-// afterLogin fetches identity and balance, then announces "Logged in".
-func (s *Service) afterLogin(ls *loginSession, warn string) {
-	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
-	defer cancel()
-	s.checkIdentity(ctx)
-	s.refreshCredits(ctx, true)
-	s.resolveLastAgentName(ctx)
-	s.mu.Lock()
-	if s.activeLogin == ls {
-		s.activeLogin = nil
-	}
-	s.login = LoginView{Status: "authenticated", SessionID: ls.id, KeyPrefix: ls.keyPrefix, Error: warn}
-	s.mu.Unlock()
-	s.publish(EventLogin, LoginEvent{Status: "authenticated", KeyPrefix: ls.keyPrefix, Error: warn})
-	s.publishSettings()
-	s.notice(Notice{Kind: "info", Level: "info", Message: "Logged in to Eliza Cloud."}, true)
-}
-
-// Logout is R-API POST /api/cloud/disconnect: final snapshot, then the key
-// leaves the config, the environment and the local record. Idempotent; it
-// never fails because saving failed.
-func (s *Service) Logout(ctx context.Context) error {
-	s.CancelLogin()
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	defer s.beginUserAction()()
-	if err := s.mgr.Logout(context.WithoutCancel(ctx)); err != nil {
-		s.log.Warn("disconnect during log-out", "err", err)
-	}
-	if s.configErr == "" {
-		if err := s.cfg.ClearCloudLogin(); err != nil {
-			s.log.Error("remove API key from config failed", "err", err)
-		}
-		_ = s.cfg.SetWasConnected(false)
-		s.mu.Lock()
-		s.settings = s.cfg.Settings()
-		s.mu.Unlock()
-	}
-	_ = s.env.Unsetenv("ELIZAOS_CLOUD_API_KEY")
-	_ = s.env.Unsetenv("ELIZAOS_CLOUD_ENABLED")
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := s.db.DeleteSecret(dctx, secretAPIKey); err != nil {
-		s.log.Error("remove API key from local agent record failed", "err", err)
-	}
-	_ = s.db.DeleteSecret(dctx, secretEnabled)
-	_ = s.db.SetFlag(dctx, flagLoggedOut, "1")
-	s.mu.Lock()
-	wasIn := s.apiKey != ""
-	s.apiKey, s.keyPrefix, s.client = "", "", nil
-	s.identity, s.identityOK = nil, false
-	s.credits = CreditsView{TopUpURL: cloud.TopUpURL}
-	s.creditsFetch = nil
-	s.login = LoginView{Status: "idle"}
-	s.mu.Unlock()
-	if wasIn {
-		s.log.Info("logged out of Eliza Cloud")
-	}
-	s.publish(EventLogin, LoginEvent{Status: "logged_out"})
-	s.publish(EventCredits, CreditsView{TopUpURL: cloud.TopUpURL})
-	return nil
 }

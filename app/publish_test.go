@@ -70,7 +70,7 @@ func TestPublishDeliversInSnapshotOrder(t *testing.T) {
 			for i := range each {
 				switch i % 3 {
 				case 0:
-					s.notice(Notice{Kind: "info", Level: "info", Message: fmt.Sprintf("%d/%d", p, i)}, false)
+					s.notice(Notice{Kind: "info", Level: "info", Message: fmt.Sprintf("%d/%d", p, i)})
 				case 1:
 					s.publishSettings()
 				case 2:

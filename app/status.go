@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/milady-ai/milady-cloud/cloud"
 )
@@ -11,106 +10,35 @@ import (
 // "runtime" is this app's cloud session, started once the first identity
 // check has run.
 func (s *Service) Status(_ context.Context) StatusView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	hasKey := s.apiKey != ""
+	en := s.settings.get().Enabled
+	conn := s.conn.state()
+	s.sess.mu.Lock()
+	defer s.sess.mu.Unlock()
+	p := &s.sess
+	hasKey := p.apiKey != ""
 	v := StatusView{
 		Connected:  hasKey,
 		HasAPIKey:  hasKey,
-		Connection: s.conn,
+		Connection: conn,
 	}
-	en := s.settings.Enabled
 	v.Enabled = (en != nil && *en) || (hasKey && (en == nil || *en))
 	switch {
-	case !hasKey && !s.started:
+	case !hasKey && !p.started:
 		v.Reason = "runtime_not_started"
 	case !hasKey:
 		v.Reason = "not_authenticated"
-	case !s.identityTried:
+	case !p.identityTried:
 		v.Reason = "api_key_present_runtime_not_started"
-	case !s.identityOK:
+	case !p.identityOK:
 		v.Reason = "api_key_present_not_authenticated"
 	default:
-		uid, oid := s.identity.UserID, s.identity.OrganizationID
+		uid, oid := p.identity.UserID, p.identity.OrganizationID
 		v.UserID, v.OrganizationID = &uid, &oid
 	}
 	if hasKey {
 		v.TopUpURL = cloud.TopUpURL
 	}
 	return v
-}
-
-// ShowWindow shows and focuses the window; false when headless.
-func (s *Service) ShowWindow() bool {
-	s.mu.Lock()
-	w := s.window
-	s.mu.Unlock()
-	if w == nil {
-		return false
-	}
-	w.Show()
-	return true
-}
-
-// SetNotifications turns desktop notifications on or off.
-func (s *Service) SetNotifications(_ context.Context, on bool) error {
-	if s.configErr != "" {
-		return &Error{Kind: KindConflict, Message: "The config file cannot be read, so settings cannot be saved: " + s.configErr}
-	}
-	if err := s.cfg.SetNotifications(on); err != nil {
-		return s.errf("save notifications setting: %w", err)
-	}
-	s.mu.Lock()
-	s.settings = s.cfg.Settings()
-	s.mu.Unlock()
-	s.publishSettings()
-	return nil
-}
-
-// SetStartAtLogin writes or removes the autostart entry.
-func (s *Service) SetStartAtLogin(_ context.Context, on bool) error {
-	a := s.opts.Autostart
-	if a == nil {
-		return errors.New("start at login is not available on this system")
-	}
-	var err error
-	if on {
-		err = a.Enable()
-	} else {
-		err = a.Disable()
-	}
-	if err != nil {
-		return s.errf("change start at login: %w", err)
-	}
-	s.publishSettings()
-	return nil
-}
-
-func (s *Service) publishSettings() {
-	s.pubMu.Lock()
-	defer s.pubMu.Unlock()
-	s.mu.Lock()
-	snap := s.snapshotLocked()
-	s.mu.Unlock()
-	s.hub.publish(Event{Type: EventSettings, Data: snap.Settings, Snapshot: snap})
-}
-
-// OpenTopUp opens the billing page in the browser.
-func (s *Service) OpenTopUp() error {
-	if s.opts.Opener == nil {
-		return errors.New("no browser available: open " + cloud.TopUpURL)
-	}
-	return s.opts.Opener.Open(cloud.TopUpURL)
-}
-
-// Quit asks the app to shut down gracefully.
-func (s *Service) Quit() {
-	s.mu.Lock()
-	q := s.quit
-	s.mu.Unlock()
-	if q != nil {
-		go q()
-	}
 }
 
 var _ Backend = (*Service)(nil)

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"sync"
+
+	"github.com/milady-ai/milady-cloud/app/notify"
+)
+
+// notices is the notification part: the edge-triggered policy and the
+// input it last saw, the last user-facing notice and how many there were,
+// and the queue to the notification sender.
+//
+// observeMu serialises whole observations (read the state, run the policy,
+// deliver): two observations interleaving could hand the policy an older
+// state after a newer one, and it would alert on a change that did not
+// happen. mu guards the rest and is a leaf.
+type notices struct {
+	observeMu sync.Mutex
+	policy    *notify.Policy
+	in        notify.Input // under observeMu
+
+	mu    sync.Mutex
+	last  *Notice
+	count int
+
+	sendq chan notify.Alert
+}
+
+func newNotices() notices {
+	return notices{policy: notify.NewPolicy(), sendq: make(chan notify.Alert, 32)}
+}
+
+func (p *notices) add(n Notice) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count++
+	p.last = &n
+}
+
+func (p *notices) fill(snap *Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	snap.NoticeCount, snap.LastNotice = p.count, p.last
+}
+
+// observePolicy runs the notification policy on the current state and
+// delivers what it says: a notice on the stream always, a desktop
+// notification when the user allows them.
+func (s *Service) observePolicy(userAction bool) {
+	s.notices.observeMu.Lock()
+	defer s.notices.observeMu.Unlock()
+	conn := s.conn.state()
+	_, lastName := s.conn.lastAgent()
+	balance := s.credits.balance()
+	next := notify.Input{
+		LoggedIn:   s.sess.loggedIn(),
+		HasBalance: balance != nil,
+		ConnState:  string(conn.State),
+		AgentName:  conn.AgentName,
+		UserAction: userAction,
+	}
+	if next.AgentName == "" {
+		next.AgentName = lastName
+	}
+	if balance != nil {
+		next.Balance = *balance
+	}
+	prev := s.notices.in
+	s.notices.in = next
+	alerts := s.notices.policy.Observe(prev, next)
+	enabled := s.settings.get().Notifications
+	for _, a := range alerts {
+		level := "warning"
+		if a.Urgency >= 2 {
+			level = "critical"
+		}
+		s.notice(Notice{Kind: a.Kind, Level: level, Message: a.Body})
+		if enabled {
+			select {
+			case s.notices.sendq <- a:
+			default:
+			}
+		}
+	}
+}
+
+// notice records and publishes a user-facing message.
+func (s *Service) notice(n Notice) {
+	if n.At.IsZero() {
+		n.At = s.clk.Now()
+	}
+	s.notices.add(n)
+	s.publish(EventNotice, n)
+}
+
+// sendWorker delivers notifications one at a time, off every caller's path.
+func (s *Service) sendWorker() {
+	for {
+		select {
+		case a := <-s.notices.sendq:
+			if err := s.opts.Notifier.Send(a); err != nil {
+				s.log.Warn("notification not delivered", "err", err)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package app
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/milady-ai/milady-cloud/cloud"
+)
+
+// shell is the part of the state that belongs to the desktop around the
+// app: the window (desktop mode only), whether a tray host shows our icon,
+// and how to quit the whole process.
+type shell struct {
+	mu            sync.Mutex
+	window        Window
+	trayAvailable bool
+	quit          func()
+}
+
+func (p *shell) fill(snap *Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	snap.Desktop, snap.TrayAvailable = p.window != nil, p.trayAvailable
+}
+
+// SetWindow attaches the desktop window (desktop mode only).
+func (s *Service) SetWindow(w Window) {
+	s.shell.mu.Lock()
+	s.shell.window = w
+	s.shell.mu.Unlock()
+	s.publishSettings()
+}
+
+// SetTrayAvailable records whether a tray host shows our icon.
+func (s *Service) SetTrayAvailable(ok bool) {
+	s.shell.mu.Lock()
+	s.shell.trayAvailable = ok
+	s.shell.mu.Unlock()
+}
+
+// SetQuit installs the function Quit calls (main's graceful shutdown).
+func (s *Service) SetQuit(f func()) {
+	s.shell.mu.Lock()
+	s.shell.quit = f
+	s.shell.mu.Unlock()
+}
+
+// ShowWindow shows and focuses the window; false when headless.
+func (s *Service) ShowWindow() bool {
+	s.shell.mu.Lock()
+	w := s.shell.window
+	s.shell.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	w.Show()
+	return true
+}
+
+// Quit asks the app to shut down gracefully.
+func (s *Service) Quit() {
+	s.shell.mu.Lock()
+	q := s.shell.quit
+	s.shell.mu.Unlock()
+	if q != nil {
+		go q()
+	}
+}
+
+// OpenTopUp opens the billing page in the browser.
+func (s *Service) OpenTopUp() error {
+	if s.opts.Opener == nil {
+		return errors.New("no browser available: open " + cloud.TopUpURL)
+	}
+	return s.opts.Opener.Open(cloud.TopUpURL)
+}
