@@ -10,6 +10,15 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
+// Agents is the part of the Service that manages the organisation's cloud
+// agents: listing and creating them, connecting to one, and their backups.
+// Its state (the connected and the remembered agent) is the Service's
+// connView; reach it with Service.Agents.
+type Agents struct{ s *Service }
+
+// Agents is the agent-management part of the Service.
+func (s *Service) Agents() *Agents { return &s.agents }
+
 // validAgentID is the REST rule: an agent id is a UUID.
 func validAgentID(id string) error {
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
@@ -26,8 +35,9 @@ func (s *Service) agentCall(id string) (*cloud.Client, error) {
 	return s.requireClient()
 }
 
-// ListAgents lists the org's cloud agents (upstream errors are not hidden).
-func (s *Service) ListAgents(ctx context.Context) ([]cloud.Agent, error) {
+// List lists the org's cloud agents (upstream errors are not hidden).
+func (ag *Agents) List(ctx context.Context) ([]cloud.Agent, error) {
+	s := ag.s
 	c, err := s.requireClient()
 	if err != nil {
 		return nil, err
@@ -42,9 +52,10 @@ func (s *Service) ListAgents(ctx context.Context) ([]cloud.Agent, error) {
 	return agents, nil
 }
 
-// CreateAgent creates a cloud agent after validating the input locally, so
+// Create creates a cloud agent after validating the input locally, so
 // nothing reaches the cloud when validation fails.
-func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*cloud.Agent, error) {
+func (ag *Agents) Create(ctx context.Context, in CreateAgentInput) (*cloud.Agent, error) {
+	s := ag.s
 	c, err := s.requireClient()
 	if err != nil {
 		return nil, err
@@ -68,8 +79,9 @@ func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*cloud.
 	return a, nil
 }
 
-// GetAgent returns one agent's detail.
-func (s *Service) GetAgent(ctx context.Context, id string) (*cloud.Agent, error) {
+// Get returns one agent's detail.
+func (ag *Agents) Get(ctx context.Context, id string) (*cloud.Agent, error) {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return nil, err
@@ -77,9 +89,10 @@ func (s *Service) GetAgent(ctx context.Context, id string) (*cloud.Agent, error)
 	return c.GetAgent(ctx, id)
 }
 
-// ConnectAgent provisions and connects; an active agent is disconnected
+// Connect provisions and connects; an active agent is disconnected
 // first (by the manager, final snapshot included).
-func (s *Service) ConnectAgent(ctx context.Context, id string) (ConnectResult, error) {
+func (ag *Agents) Connect(ctx context.Context, id string) (ConnectResult, error) {
+	s := ag.s
 	if _, err := s.agentCall(id); err != nil {
 		return ConnectResult{}, err
 	}
@@ -103,13 +116,14 @@ func (s *Service) ConnectAgent(ctx context.Context, id string) (ConnectResult, e
 	return ConnectResult{OK: true, AgentID: id, AgentName: st.AgentName, Status: "connected"}, nil
 }
 
-// ConnectAgentAsync checks the request, then connects in the background.
-func (s *Service) ConnectAgentAsync(ctx context.Context, id string) (ConnectResult, error) {
+// ConnectAsync checks the request, then connects in the background.
+func (ag *Agents) ConnectAsync(ctx context.Context, id string) (ConnectResult, error) {
+	s := ag.s
 	if _, err := s.agentCall(id); err != nil {
 		return ConnectResult{}, err
 	}
 	started := s.spawn(func() {
-		if _, err := s.ConnectAgent(s.ctx, id); err != nil {
+		if _, err := ag.Connect(s.ctx, id); err != nil {
 			s.log.Warn("connect failed", "agentId", id, "err", err)
 		}
 	})
@@ -129,8 +143,9 @@ func (s *Service) userDisconnect(ctx context.Context, id string) {
 	}
 }
 
-// DisconnectAgent disconnects from id if it is the active agent.
-func (s *Service) DisconnectAgent(ctx context.Context, id string) error {
+// Disconnect disconnects from id if it is the active agent.
+func (ag *Agents) Disconnect(ctx context.Context, id string) error {
+	s := ag.s
 	if _, err := s.agentCall(id); err != nil {
 		return err
 	}
@@ -138,9 +153,10 @@ func (s *Service) DisconnectAgent(ctx context.Context, id string) error {
 	return nil
 }
 
-// ShutdownAgent disconnects if active, then deletes the agent in the cloud
+// Shutdown disconnects if active, then deletes the agent in the cloud
 // (Milady's destructive "shutdown").
-func (s *Service) ShutdownAgent(ctx context.Context, id string) error {
+func (ag *Agents) Shutdown(ctx context.Context, id string) error {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return err
@@ -149,8 +165,9 @@ func (s *Service) ShutdownAgent(ctx context.Context, id string) error {
 	return c.DeleteAgent(ctx, id)
 }
 
-// SuspendAgent is the non-destructive stop.
-func (s *Service) SuspendAgent(ctx context.Context, id string) error {
+// Suspend is the non-destructive stop.
+func (ag *Agents) Suspend(ctx context.Context, id string) error {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return err
@@ -160,8 +177,9 @@ func (s *Service) SuspendAgent(ctx context.Context, id string) error {
 	return err
 }
 
-// ResumeAgent starts a stopped agent in the cloud.
-func (s *Service) ResumeAgent(ctx context.Context, id string) error {
+// Resume starts a stopped agent in the cloud.
+func (ag *Agents) Resume(ctx context.Context, id string) error {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return err
@@ -171,8 +189,9 @@ func (s *Service) ResumeAgent(ctx context.Context, id string) error {
 	return err
 }
 
-// ListBackups lists an agent's snapshots, newest first.
-func (s *Service) ListBackups(ctx context.Context, id string) ([]cloud.Backup, error) {
+// Backups lists an agent's snapshots, newest first.
+func (ag *Agents) Backups(ctx context.Context, id string) ([]cloud.Backup, error) {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return nil, err
@@ -184,9 +203,10 @@ func (s *Service) ListBackups(ctx context.Context, id string) ([]cloud.Backup, e
 	return b, err
 }
 
-// SnapshotAgent takes a backup now. For the connected agent it goes through
+// Backup takes a backup now. For the connected agent it goes through
 // the manager so it never overlaps a scheduled one.
-func (s *Service) SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, error) {
+func (ag *Agents) Backup(ctx context.Context, id string) (*cloud.Backup, error) {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return nil, err
@@ -210,8 +230,9 @@ func (s *Service) SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, 
 	return b, err
 }
 
-// RestoreAgent restores the latest backup, or backupID.
-func (s *Service) RestoreAgent(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error) {
+// Restore restores the latest backup, or backupID.
+func (ag *Agents) Restore(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error) {
+	s := ag.s
 	c, err := s.agentCall(id)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,10 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
+// Chat is the part of the Service that talks to the connected agent and
+// keeps the conversation in the local history; reach it with Service.Conversation.
+type Chat struct{ s *Service }
+
 // MaxChatText bounds one chat message (32 KiB).
 const MaxChatText = 32 << 10
 
@@ -36,8 +40,9 @@ func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
 	return s.mgr.Proxy()
 }
 
-// Chat sends one message to the connected agent and returns the reply.
-func (s *Service) Chat(ctx context.Context, in ChatInput) (ChatReply, error) {
+// Send sends one message to the connected agent and returns the reply.
+func (c *Chat) Send(ctx context.Context, in ChatInput) (ChatReply, error) {
+	s := c.s
 	p, err := s.chatProxy(&in)
 	if err != nil {
 		return ChatReply{}, err
@@ -52,8 +57,9 @@ func (s *Service) Chat(ctx context.Context, in ChatInput) (ChatReply, error) {
 	return ChatReply{Text: reply, AgentID: p.AgentID()}, nil
 }
 
-// ChatStream streams the reply chunk by chunk.
-func (s *Service) ChatStream(ctx context.Context, in ChatInput, onStart func(agentID string), onChunk func(text string) error) error {
+// Stream streams the reply chunk by chunk.
+func (c *Chat) Stream(ctx context.Context, in ChatInput, onStart func(agentID string), onChunk func(text string) error) error {
+	s := c.s
 	p, err := s.chatProxy(&in)
 	if err != nil {
 		return err
@@ -77,9 +83,10 @@ func (s *Service) storeChat(agentID, room, role, text string) {
 	s.history.record(func(ctx context.Context) { _ = s.db.AddChatMessage(ctx, m) })
 }
 
-// ChatHistory returns the stored messages of a room with the connected (or
+// History returns the stored messages of a room with the connected (or
 // last) agent, oldest first.
-func (s *Service) ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error) {
+func (c *Chat) History(ctx context.Context, roomID string) ([]ChatMessage, error) {
+	s := c.s
 	if roomID == "" {
 		roomID = "web-chat"
 	}

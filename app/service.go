@@ -66,6 +66,8 @@ type Service struct {
 	settings settings
 	conn     connView
 	shell    shell
+	agents   Agents
+	chat     Chat
 }
 
 // New builds the Service; Start brings it to life.
@@ -86,6 +88,7 @@ func New(opts Options) (*Service, error) {
 		ctx:  ctx,
 		stop: stop,
 	}
+	s.agents, s.chat = Agents{s}, Chat{s}
 	s.history = newHistory(s.log)
 	s.notices = newNotices()
 	s.login = newLoginFlow()
@@ -138,7 +141,7 @@ func (s *Service) Start() {
 		s.refreshCredits(s.ctx)
 		if restore && agentID != "" {
 			s.log.Info("reconnecting to the agent connected at last quit", "agentId", agentID)
-			if _, err := s.ConnectAgent(s.ctx, agentID); err != nil {
+			if _, err := s.agents.Connect(s.ctx, agentID); err != nil {
 				s.log.Warn("restore connection at start failed", "err", err)
 			}
 		} else {
