@@ -3,8 +3,8 @@ package main
 // These tests build the real binary once (TestMain) and run it as a
 // subprocess with a private state folder, config file and XDG folders, and
 // with no display: the --sim demo end to end, the missing-display fallback,
-// the single-instance lock (R-SINGLE), the command line, and graceful
-// shutdown on SIGINT/SIGTERM (SPEC §9.1).
+// the single-instance lock, the command line, and graceful
+// shutdown on SIGINT/SIGTERM.
 
 import (
 	"bytes"
@@ -329,7 +329,7 @@ func TestNoDisplay(t *testing.T) {
 	app.stop(t, syscall.SIGTERM)
 }
 
-// TestSingleInstance is R-SINGLE: a second start on the same port hands
+// TestSingleInstance: a second start on the same port hands
 // off to the running instance and exits 0, with and without an API token.
 func TestSingleInstance(t *testing.T) {
 	t.Parallel()

@@ -9,7 +9,7 @@ import (
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
-// startScheduler starts the backup scheduler (R-BACKUP) of s: a snapshot
+// startScheduler starts the backup scheduler of s: a snapshot
 // every BackupInterval, the first after one interval.
 func (m *Manager) startScheduler(s *connSession) {
 	s.schedWG.Add(1)
@@ -19,7 +19,7 @@ func (m *Manager) startScheduler(s *connSession) {
 // runScheduler ticks on the clock and hands each tick to a worker goroutine,
 // so the schedule keeps its rhythm while a slow snapshot runs. A tick that
 // finds the previous snapshot still running is skipped: snapshots never
-// overlap (one of the deliberate differences from Milady, SPEC §13).
+// overlap (one of the deliberate differences from Milady, see docs/ARCHITECTURE.md).
 func (m *Manager) runScheduler(s *connSession) {
 	defer s.schedWG.Done()
 	ctx := s.schedCtx

@@ -39,7 +39,8 @@ const maxResponseBytes = 4 << 20
 // Every connection is still range-checked when dialled.
 const policyCacheTTL = time.Minute
 
-// Timeouts bounds each kind of request (SPEC §4). A zero field takes its
+// Timeouts bounds each kind of request, so a cloud that stops answering
+// never holds a caller for long. A zero field takes its
 // default; tests shorten them.
 type Timeouts struct {
 	Login     time.Duration // 10 s: CLI session create and poll

@@ -97,8 +97,8 @@ type ManagerOptions struct {
 }
 
 // Manager owns the connection to one cloud agent at a time: the state
-// machine of R-MANAGER, the backup scheduler (R-BACKUP) and the heartbeat
-// monitor (R-MONITOR). It is the single owner of State; observers get full
+// machine (docs/ARCHITECTURE.md), the backup scheduler and the heartbeat
+// monitor. It is the single owner of State; observers get full
 // snapshots through OnEvent or State().
 //
 // Locking: opMu serialises the user operations (Connect, Disconnect,

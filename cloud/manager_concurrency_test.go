@@ -15,7 +15,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestConcurrentOperationsStayConsistent is R-REL's "100 concurrent
+// TestConcurrentOperationsStayConsistent is the reliability suite's "100 concurrent
 // connect/disconnect/log-out/login calls": while the fake clock runs the
 // schedulers and monitors (heartbeats failing now and then, so sessions are
 // also given up from the monitor goroutine), 100 goroutines mix every

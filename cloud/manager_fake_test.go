@@ -216,7 +216,7 @@ func newMgrRecorder() *mgrRecorder {
 	return &mgrRecorder{changed: make(chan struct{}), last: StateDisconnected}
 }
 
-// mgrAllowed lists the transitions of R-MANAGER/R-MONITOR; reconnecting →
+// mgrAllowed lists the transitions of the state machine (docs/ARCHITECTURE.md); reconnecting →
 // reconnecting is a new attempt number.
 var mgrAllowed = map[ConnState][]ConnState{
 	StateDisconnected: {StateConnecting},

@@ -403,7 +403,7 @@ func TestSimChatThroughProxy(t *testing.T) {
 	}
 }
 
-// TestSimConcurrentLoginLogoutConnect is R-REL over real HTTPS: 100
+// TestSimConcurrentLoginLogoutConnect is the concurrency check over real HTTPS: 100
 // goroutines connect, disconnect, log out and log in (SetAPI with a fresh
 // client) at once. Failures are allowed (the simulator rate-limits); the end
 // state must be consistent and no goroutine may be left.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 )
 
-// startMonitor starts the connection monitor (R-MONITOR) of s.
+// startMonitor starts the connection monitor of s.
 func (m *Manager) startMonitor(s *connSession) {
 	s.wg.Add(1)
 	go m.runMonitor(s)

@@ -8,7 +8,7 @@ const (
 	proxyDefaultChannel = "DM"
 )
 
-// Proxy routes chat to the connected agent (R-PROXY). It carries the agent's
+// Proxy routes chat to the connected agent. It carries the agent's
 // id and name and delegates to the session's API; errors pass through
 // unchanged so the REST layer can map them (and show the cloud's message).
 // A Proxy stays usable after a disconnect, but callers should fetch it from

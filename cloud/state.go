@@ -5,7 +5,7 @@ import "time"
 // ConnState is the manager's connection state.
 type ConnState string
 
-// The five states of the spec (R-MANAGER).
+// The five connection states (docs/ARCHITECTURE.md, the state machine).
 const (
 	StateDisconnected ConnState = "disconnected"
 	StateConnecting   ConnState = "connecting"

@@ -14,7 +14,7 @@ import (
 // NormalizeBaseURL turns a configured cloud URL into the site base: spaces
 // trimmed, then trailing "/" and "/api/v1" stripped until neither is left
 // (Milady's config documents the "/api/v1" form while its login code wants
-// the site base; SPEC §13). An empty value means the real cloud. It checks
+// the site base). An empty value means the real cloud. It checks
 // only the shape (scheme and host present, no query or fragment); whether
 // the address may be contacted is URLPolicy's job.
 func NormalizeBaseURL(raw string) (string, error) {
@@ -62,7 +62,7 @@ type Resolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
-// URLPolicy decides which cloud URLs the client may contact (R-SSRF). The
+// URLPolicy decides which cloud URLs the client may contact. The
 // base URL comes from a user-editable config file shared with other tools,
 // so it is treated as untrusted: only public HTTPS hosts are allowed, and
 // the same address check runs again when each connection is dialled.

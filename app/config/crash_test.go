@@ -56,7 +56,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 // TestCrashWhileSaving kills a process that is saving the config at random
-// moments (R-REL) and checks after every kill that the file parses and still
+// moments and checks after every kill that the file parses and still
 // holds every key it had. MILADY_CRASH_KILLS raises the number of kills.
 func TestCrashWhileSaving(t *testing.T) {
 	if os.Getenv(crashHelperEnv) == "1" {

@@ -13,7 +13,7 @@ import (
 const FileName = "milady.json"
 
 // ResolvePath finds milady.json the way Milady does, so both programs edit the
-// same file (R-CONFIG):
+// same file:
 //
 //  1. MILADY_CONFIG_PATH, as given;
 //  2. $MILADY_STATE_DIR/milady.json;

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Defaults of the keys this app reads (SPEC §3).
+// Defaults of the keys this app reads (the values Milady uses).
 const (
 	DefaultBaseURL               = "https://www.elizacloud.ai"
 	DefaultHeartbeatIntervalMs   = 30000

@@ -1,5 +1,5 @@
 // Package config reads and writes milady.json, the configuration file this
-// app shares with Milady (R-CONFIG).
+// app shares with Milady.
 //
 // The file holds Milady's whole configuration, so every write is a patch:
 // only the keys this app owns change, everything else (keys, comments,

@@ -1,5 +1,5 @@
 // Package notify decides when the user gets a desktop notification
-// (R-NOTIFY) and delivers it.
+// and delivers it.
 //
 // The decision is a pure, edge-triggered policy: Policy.Observe looks at one
 // change of state and returns the alerts it deserves, so a balance that

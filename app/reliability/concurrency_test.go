@@ -47,7 +47,7 @@ func (s *storm) note(op string, r resp, err error, allowed ...int) {
 
 // TestConcurrentStorm: 100 goroutines log in (REST login, the simulator's
 // Approve, status polls), connect, disconnect, log out and chat at once,
-// under -race (R-REL). Nothing deadlocks, no answer is a 500 or otherwise
+// under -race. Nothing deadlocks, no answer is a 500 or otherwise
 // unexpected, the state afterwards is consistent everywhere it is kept,
 // and after Shutdown no goroutine is left behind.
 func TestConcurrentStorm(t *testing.T) {

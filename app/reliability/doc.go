@@ -1,4 +1,4 @@
-// Package reliability holds the reliability suite of R-REL (SPEC §12): the
+// Package reliability holds the reliability suite (docs/ARCHITECTURE.md): the
 // real Service and REST API run against the in-process Eliza Cloud
 // simulator while the simulator fails in every way it can (HTTP errors,
 // timeouts, slow bodies, malformed JSON, redirects, connection resets,

@@ -162,7 +162,7 @@ func faultCreateAgent(t *testing.T, fc faultCase) {
 	h.createAgent("Fine")
 }
 
-// wantFailedConnect asserts that a connect failed as R-MANAGER says: through
+// wantFailedConnect asserts that a connect failed as the state machine says: through
 // error to disconnected, with the error kept for the UI.
 func wantFailedConnect(t *testing.T, h *harness, rec *stateRecorder, mark int) {
 	t.Helper()
@@ -189,7 +189,7 @@ func faultProvision(t *testing.T, fc faultCase) {
 	h.expect("POST", "/api/cloud/agents/"+id+"/provision", "", 200)
 }
 
-// faultJobPoll: the client retries a failed job poll (SPEC §4: poll until
+// faultJobPoll: the client retries a failed job poll (the job is polled until
 // completed or failed, bounded), so a passing fault only delays the
 // connect; a redirect is never retried. A job poll that keeps failing is
 // TestJobPollOutageEndsInTimeout.
@@ -235,7 +235,7 @@ func faultSnapshot(t *testing.T, fc faultCase) {
 	if b := backupData(ev); b.OK || b.Error == "" {
 		t.Errorf("backup event = %+v, want a failure with its reason", b)
 	}
-	// A failed backup never stops the agent (R-BACKUP).
+	// A failed backup never stops the agent: backups are a side job.
 	if c := h.connection(); c["state"] != "connected" {
 		t.Fatalf("connection after a failed snapshot = %v", c)
 	}
@@ -325,9 +325,9 @@ func faultMessageSend(t *testing.T, fc faultCase) {
 }
 
 // faultStream: the stream answers 200 text/event-stream as soon as the
-// agent is known to be connected (SPEC §9.1), so an upstream failure is an
+// agent is known to be connected, so an upstream failure is an
 // "error" event carrying what the JSON error would have said. A slow body
-// is not an error: an open stream has no timeout (SPEC §4) and its chunks
+// is not an error: an open stream has no timeout (a reply may take minutes) and its chunks
 // arrive when the cloud sends them.
 func faultStream(t *testing.T, fc faultCase) {
 	var timeouts *cloud.Timeouts

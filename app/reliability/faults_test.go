@@ -92,9 +92,9 @@ type upstreamCall struct {
 }
 
 // TestFaultMatrix runs every fault against every upstream call through the
-// REST API of the real Service (R-REL): the app never crashes, answers a
-// clear JSON error with the status of SPEC §9/§9.1, ends in the state the
-// spec names, and recovers once the fault is gone.
+// REST API of the real Service: the app never crashes, answers a clear
+// JSON error with the status the REST API documents for that failure, ends
+// in the state the state machine names, and recovers once the fault is gone.
 func TestFaultMatrix(t *testing.T) {
 	calls := []upstreamCall{
 		{"login-create", faultLoginCreate},
@@ -135,7 +135,7 @@ func loggedIn(t *testing.T, o options) *harness {
 }
 
 // wantCloudError asserts the answer of an agent or chat endpoint to an
-// upstream failure (SPEC §9.1): 502 with the cloud's message for HTTP
+// upstream failure: 502 with the cloud's message for HTTP
 // errors, 502 for malformed answers, redirects and resets, 504 for
 // timeouts, always a JSON {"error"}.
 func wantCloudError(t *testing.T, r resp, fc faultCase) {

@@ -27,7 +27,7 @@ func beatManager() *cloud.ManagerConfig {
 func bridgePath(id string) string { return "/api/v1/milady/agents/" + id + "/bridge" }
 
 // TestHeartbeatOutages makes the simulated sandbox miss heartbeats for
-// every interesting length (R-MONITOR) and checks the states the Service
+// every interesting length and checks the states the Service
 // publishes, in order.
 func TestHeartbeatOutages(t *testing.T) {
 	t.Parallel()

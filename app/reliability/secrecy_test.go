@@ -20,7 +20,7 @@ import (
 // log-out, shutdown — and then looks for the API key (and the part of it
 // after the 12-character prefix that may be shown) in every log line at
 // debug level, every REST answer, every event of /api/cloud/events, and
-// every file the app wrote (R-REL, SPEC §3). Only milady.json and the
+// every file the app wrote. Only milady.json and the
 // database may hold it, and only until log-out.
 func TestAPIKeyNeverLeaks(t *testing.T) {
 	mc := quietManager()

@@ -1,4 +1,4 @@
-// Package store is the app's local SQLite database (R-DB): the local agent's
+// Package store is the app's local SQLite database: the local agent's
 // record and secrets, small flags, and the history the dashboard draws
 // (balance samples, connection events, backups, chat messages).
 //
@@ -103,7 +103,7 @@ func Open(dir string) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)") // WAL: durable at checkpoints, never corrupt
 	// Deleted content is overwritten with zeros, so that the API key removed
-	// at log-out does not linger in free space of the file (R-DB, R-REL).
+	// at log-out does not linger in free space of the file.
 	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()

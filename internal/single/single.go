@@ -1,6 +1,6 @@
-// Package single makes the listening port the single-instance lock
-// (R-SINGLE): a second process finds the port taken, asks the first to show
-// its window, and exits.
+// Package single makes the listening port the single-instance lock: a
+// second process finds the port taken, asks the first to show its window,
+// and exits.
 package single
 
 import (

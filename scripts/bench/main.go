@@ -1,4 +1,4 @@
-// Command bench measures the performance figures of SPEC §12 (R-PERF)
+// Command bench measures the performance figures the README lists
 // against the built binary and prints each beside its target. It is run by
 // `make bench`; nothing here is asserted by a test, because timings belong
 // in reports, not in pass/fail checks.

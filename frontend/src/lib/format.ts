@@ -1,5 +1,5 @@
 // Words and numbers the views show. Pure functions, so the wording is tested
-// once and the tray's phrasing (SPEC §10) is kept in one place.
+// once and the tray's phrasing is kept in one place.
 
 import type { ConnectionState, CreditsView } from './types';
 
@@ -65,7 +65,7 @@ export function stateTone(conn: ConnectionState | undefined, loggedIn: boolean):
 
 export type BalanceLevel = 'ok' | 'low' | 'critical' | 'unknown';
 
-/** Thresholds of SPEC §8, used when the backend did not say. */
+/** Credit thresholds (the backend's cloud.LevelFor), used when the backend did not say. */
 export const LOW_BELOW = 2;
 export const CRITICAL_BELOW = 0.5;
 

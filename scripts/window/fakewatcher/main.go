@@ -2,7 +2,8 @@
 // window test: it owns org.kde.StatusNotifierWatcher on the session bus,
 // says a host is registered, accepts item registrations, and runs until it
 // is killed. With it on the bus the app's TrayHostPresent is true, so
-// closing the window must hide it instead of quitting (SPEC §10).
+// closing the window must hide it instead of quitting (the tray
+// still reaches the app).
 //
 // It prints "owner <unique name>" once it owns the name (the test waits for
 // that line before starting the app) and "registered <sender> <service>"
