@@ -105,17 +105,9 @@ func (d *DB) checkpoint(ctx context.Context) error {
 
 // Secret returns a secret of the local agent and whether it is set.
 func (d *DB) Secret(ctx context.Context, name string) (string, bool, error) {
-	var v string
-	err := d.db.QueryRowContext(ctx,
+	return d.lookup(ctx, "secret "+name,
 		`SELECT s.value FROM agent_secrets s JOIN local_agent a ON a.agent_uuid = s.agent_uuid
-		 WHERE a.id = 1 AND s.name = ?`, name).Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("read secret %s: %w", name, err)
-	}
-	return v, true, nil
+		 WHERE a.id = 1 AND s.name = ?`, name)
 }
 
 // SetFlag stores a small piece of app state, e.g. "logged_out".
@@ -130,13 +122,19 @@ func (d *DB) SetFlag(ctx context.Context, name, value string) error {
 
 // Flag returns a flag and whether it is set.
 func (d *DB) Flag(ctx context.Context, name string) (string, bool, error) {
+	return d.lookup(ctx, "flag "+name, `SELECT value FROM flags WHERE name = ?`, name)
+}
+
+// lookup reads one text value and whether there was a row; what names it
+// in errors.
+func (d *DB) lookup(ctx context.Context, what, query string, args ...any) (string, bool, error) {
 	var v string
-	err := d.db.QueryRowContext(ctx, `SELECT value FROM flags WHERE name = ?`, name).Scan(&v)
+	err := d.db.QueryRowContext(ctx, query, args...).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, nil
 	case err != nil:
-		return "", false, fmt.Errorf("read flag %s: %w", name, err)
+		return "", false, fmt.Errorf("read %s: %w", what, err)
 	}
 	return v, true, nil
 }

@@ -74,27 +74,14 @@ func (d *DB) AddBalanceSample(ctx context.Context, at time.Time, balance float64
 
 // BalanceSamples returns the newest samples taken at or after since.
 func (d *DB) BalanceSamples(ctx context.Context, since time.Time, limit int) ([]BalanceSample, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT at, balance FROM (
+	return queryList(ctx, d, "balance samples", func(r *sql.Rows) (v BalanceSample, err error) {
+		var at int64
+		err = r.Scan(&at, &v.Balance)
+		v.At = fromMS(at)
+		return v, err
+	}, `SELECT at, balance FROM (
 			SELECT id, at, balance FROM balance_samples WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?
 		) ORDER BY at, id`, ms(since), d.limit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("read balance samples: %w", err)
-	}
-	defer rows.Close()
-	var out []BalanceSample
-	for rows.Next() {
-		var at int64
-		var s BalanceSample
-		if err := rows.Scan(&at, &s.Balance); err != nil {
-			return nil, fmt.Errorf("read balance samples: %w", err)
-		}
-		s.At = fromMS(at)
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read balance samples: %w", err)
-	}
-	return out, nil
 }
 
 // AddConnectionEvent records a connection state change.
@@ -110,27 +97,14 @@ func (d *DB) AddConnectionEvent(ctx context.Context, at time.Time, agentID, stat
 
 // ConnectionEvents returns the newest connection events.
 func (d *DB) ConnectionEvents(ctx context.Context, limit int) ([]ConnectionEvent, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, at, agent_id, state, detail FROM (
+	return queryList(ctx, d, "connection events", func(r *sql.Rows) (e ConnectionEvent, err error) {
+		var at int64
+		err = r.Scan(&e.ID, &at, &e.AgentID, &e.State, &e.Detail)
+		e.At = fromMS(at)
+		return e, err
+	}, `SELECT id, at, agent_id, state, detail FROM (
 			SELECT * FROM connection_events ORDER BY at DESC, id DESC LIMIT ?
 		) ORDER BY at, id`, d.limit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("read connection events: %w", err)
-	}
-	defer rows.Close()
-	var out []ConnectionEvent
-	for rows.Next() {
-		var at int64
-		var e ConnectionEvent
-		if err := rows.Scan(&e.ID, &at, &e.AgentID, &e.State, &e.Detail); err != nil {
-			return nil, fmt.Errorf("read connection events: %w", err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read connection events: %w", err)
-	}
-	return out, nil
 }
 
 // AddBackup records a snapshot attempt.
@@ -150,31 +124,18 @@ func (d *DB) AddBackup(ctx context.Context, b BackupRecord) error {
 
 // Backups returns the newest backup records of an agent ("" for all agents).
 func (d *DB) Backups(ctx context.Context, agentID string, limit int) ([]BackupRecord, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, at, agent_id, ok, backup_id, size_bytes, error, final FROM (
-			SELECT * FROM backups WHERE ? = '' OR agent_id = ? ORDER BY at DESC, id DESC LIMIT ?
-		) ORDER BY at, id`, agentID, agentID, d.limit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("read backups: %w", err)
-	}
-	defer rows.Close()
-	var out []BackupRecord
-	for rows.Next() {
+	return queryList(ctx, d, "backups", func(r *sql.Rows) (b BackupRecord, err error) {
 		var at int64
 		var size sql.NullInt64
-		var b BackupRecord
-		if err := rows.Scan(&b.ID, &at, &b.AgentID, &b.OK, &b.BackupID, &size, &b.Error, &b.Final); err != nil {
-			return nil, fmt.Errorf("read backups: %w", err)
-		}
+		err = r.Scan(&b.ID, &at, &b.AgentID, &b.OK, &b.BackupID, &size, &b.Error, &b.Final)
 		b.At = fromMS(at)
 		if size.Valid {
 			b.SizeBytes = &size.Int64
 		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read backups: %w", err)
-	}
-	return out, nil
+		return b, err
+	}, `SELECT id, at, agent_id, ok, backup_id, size_bytes, error, final FROM (
+			SELECT * FROM backups WHERE ? = '' OR agent_id = ? ORDER BY at DESC, id DESC LIMIT ?
+		) ORDER BY at, id`, agentID, agentID, d.limit(limit))
 }
 
 // AddChatMessage stores one chat message; Role must be "user" or "agent".
@@ -199,25 +160,34 @@ func (d *DB) AddChatMessage(ctx context.Context, m ChatMessage) error {
 
 // ChatMessages returns the newest messages of one agent's room, oldest first.
 func (d *DB) ChatMessages(ctx context.Context, agentID, roomID string, limit int) ([]ChatMessage, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, at, agent_id, room_id, role, text FROM (
+	return queryList(ctx, d, "chat messages", func(r *sql.Rows) (m ChatMessage, err error) {
+		var at int64
+		err = r.Scan(&m.ID, &at, &m.AgentID, &m.RoomID, &m.Role, &m.Text)
+		m.At = fromMS(at)
+		return m, err
+	}, `SELECT id, at, agent_id, room_id, role, text FROM (
 			SELECT * FROM chat_messages WHERE agent_id = ? AND room_id = ? ORDER BY at DESC, id DESC LIMIT ?
 		) ORDER BY at, id`, agentID, roomID, d.limit(limit))
+}
+
+// queryList runs a history query and scans every row with scan; what names
+// the list in errors.
+func queryList[T any](ctx context.Context, d *DB, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read chat messages: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []ChatMessage
+	var out []T
 	for rows.Next() {
-		var at int64
-		var m ChatMessage
-		if err := rows.Scan(&m.ID, &at, &m.AgentID, &m.RoomID, &m.Role, &m.Text); err != nil {
-			return nil, fmt.Errorf("read chat messages: %w", err)
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
-		m.At = fromMS(at)
-		out = append(out, m)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read chat messages: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	return out, nil
 }
