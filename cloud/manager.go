@@ -60,28 +60,21 @@ func DefaultManagerConfig() ManagerConfig {
 // config read from a file with missing keys still yields a working manager.
 func (c ManagerConfig) withDefaults() ManagerConfig {
 	d := DefaultManagerConfig()
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = d.HeartbeatInterval
-	}
-	if c.ReconnectInterval <= 0 {
-		c.ReconnectInterval = d.ReconnectInterval
-	}
-	if c.MaxReconnectDelay <= 0 {
-		c.MaxReconnectDelay = d.MaxReconnectDelay
-	}
-	if c.MaxReconnectAttempts <= 0 {
-		c.MaxReconnectAttempts = d.MaxReconnectAttempts
-	}
-	if c.MaxHeartbeatFailures <= 0 {
-		c.MaxHeartbeatFailures = d.MaxHeartbeatFailures
-	}
-	if c.BackupInterval <= 0 {
-		c.BackupInterval = d.BackupInterval
-	}
-	if c.FinalSnapshotTimeout <= 0 {
-		c.FinalSnapshotTimeout = d.FinalSnapshotTimeout
-	}
+	orDefault(&c.HeartbeatInterval, d.HeartbeatInterval)
+	orDefault(&c.ReconnectInterval, d.ReconnectInterval)
+	orDefault(&c.MaxReconnectDelay, d.MaxReconnectDelay)
+	orDefault(&c.MaxReconnectAttempts, d.MaxReconnectAttempts)
+	orDefault(&c.MaxHeartbeatFailures, d.MaxHeartbeatFailures)
+	orDefault(&c.BackupInterval, d.BackupInterval)
+	orDefault(&c.FinalSnapshotTimeout, d.FinalSnapshotTimeout)
 	return c
+}
+
+// orDefault sets *v to d when *v is not positive.
+func orDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // ManagerOptions are NewManager's inputs.

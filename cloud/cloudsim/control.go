@@ -76,21 +76,6 @@ func toFaultJSON(f *faultState) faultJSON {
 // subject to faults or latency, never in the request log.
 func (s *Server) controlRoutes() http.Handler {
 	mux := http.NewServeMux()
-	ok := func(w http.ResponseWriter, extra obj) {
-		o := obj{"success": true}
-		for k, v := range extra {
-			o[k] = v
-		}
-		writeJSON(w, http.StatusOK, o)
-	}
-	// decode reads the body into v, answering 400 on failure.
-	decode := func(w http.ResponseWriter, r *http.Request, v any) bool {
-		if err := json.Unmarshal(readBody(r), v); err != nil {
-			plainError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
-			return false
-		}
-		return true
-	}
 	mux.HandleFunc("GET /__sim/state", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.stateJSON())
 	})
@@ -108,15 +93,7 @@ func (s *Server) controlRoutes() http.Handler {
 		s.SetBalance(*b.Balance)
 		ok(w, obj{"balance": *b.Balance})
 	})
-	mux.HandleFunc("POST /__sim/heartbeat", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Fail int `json:"fail"`
-		}
-		if decode(w, r, &b) {
-			s.FailHeartbeats(b.Fail)
-			ok(w, obj{"fail": b.Fail})
-		}
-	})
+	mux.HandleFunc("POST /__sim/heartbeat", failCount(s.FailHeartbeats))
 	mux.HandleFunc("POST /__sim/latency", func(w http.ResponseWriter, r *http.Request) {
 		var b struct {
 			Ms int64 `json:"ms"`
@@ -141,15 +118,7 @@ func (s *Server) controlRoutes() http.Handler {
 		s.SetMode(b.Mode, time.Duration(b.DelayMs)*time.Millisecond)
 		ok(w, obj{"mode": b.Mode, "delayMs": b.DelayMs})
 	})
-	mux.HandleFunc("POST /__sim/provision", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Fail int `json:"fail"`
-		}
-		if decode(w, r, &b) {
-			s.FailProvisioning(b.Fail)
-			ok(w, obj{"fail": b.Fail})
-		}
-	})
+	mux.HandleFunc("POST /__sim/provision", failCount(s.FailProvisioning))
 	mux.HandleFunc("POST /__sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f faultJSON
 		if !decode(w, r, &f) {
@@ -237,4 +206,36 @@ func (s *Server) stateJSON() obj {
 		"keys": len(s.st.keys), "sessions": sessions, "agents": agents, "jobs": jobs, "faults": faults,
 		"requests": len(s.st.requests),
 	}
+}
+
+// failCount is a control route that sets how many of the next calls of one
+// kind fail: {"fail": n}.
+func failCount(set func(int)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var b struct {
+			Fail int `json:"fail"`
+		}
+		if decode(w, r, &b) {
+			set(b.Fail)
+			ok(w, obj{"fail": b.Fail})
+		}
+	}
+}
+
+// ok answers a control call: {"success": true} plus extra.
+func ok(w http.ResponseWriter, extra obj) {
+	o := obj{"success": true}
+	for k, v := range extra {
+		o[k] = v
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// decode reads a control call's body into v, answering 400 on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.Unmarshal(readBody(r), v); err != nil {
+		plainError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+		return false
+	}
+	return true
 }
