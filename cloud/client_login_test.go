@@ -21,6 +21,17 @@ func loginClient(t *testing.T, so cloudsim.Options) (*cloudsim.Server, *Client, 
 	return s, c.WithAPIKey(""), f
 }
 
+// startedLogin is a login client with one CLI session started.
+func startedLogin(t *testing.T) (*cloudsim.Server, *Client, *clock.Fake, *LoginSession) {
+	t.Helper()
+	s, c, f := loginClient(t, cloudsim.Options{})
+	sess, err := c.StartLogin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c, f, sess
+}
+
 // pollLog records OnPoll calls.
 type pollLog struct {
 	mu  sync.Mutex
@@ -96,11 +107,8 @@ func TestStartLoginFailure(t *testing.T) {
 }
 
 func TestWaitForLoginSuccessAfterPendingPolls(t *testing.T) {
-	s, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, f, sess := startedLogin(t)
+	var err error
 	var log pollLog
 	var res *LoginResult
 	done := async(func() {
@@ -138,11 +146,8 @@ func TestWaitForLoginSuccessAfterPendingPolls(t *testing.T) {
 }
 
 func TestWaitForLoginExpired(t *testing.T) {
-	_, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, f, sess := startedLogin(t)
+	var err error
 	var log pollLog
 	done := async(func() {
 		_, err = c.WaitForLogin(context.Background(), sess.SessionID,
@@ -158,12 +163,9 @@ func TestWaitForLoginExpired(t *testing.T) {
 }
 
 func TestWaitForLoginKeyAlreadyRetrieved(t *testing.T) {
-	s, c, f := loginClient(t, cloudsim.Options{})
+	s, c, f, sess := startedLogin(t)
+	var err error
 	ctx := context.Background()
-	sess, err := c.StartLogin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := s.ApproveSession(sess.SessionID); err != nil {
 		t.Fatal(err)
 	}
@@ -176,11 +178,8 @@ func TestWaitForLoginKeyAlreadyRetrieved(t *testing.T) {
 }
 
 func TestWaitForLoginTimeout(t *testing.T) {
-	_, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, f, sess := startedLogin(t)
+	var err error
 	var log pollLog
 	start := f.Now()
 	done := async(func() {
@@ -197,11 +196,8 @@ func TestWaitForLoginTimeout(t *testing.T) {
 }
 
 func TestWaitForLoginCancel(t *testing.T) {
-	s, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, f, sess := startedLogin(t)
+	var err error
 	ctx, cancel := context.WithCancel(context.Background())
 	done := async(func() { _, err = c.WaitForLogin(ctx, sess.SessionID, LoginOptions{}) })
 	if !f.WaitFor(2, 5*time.Second) {
@@ -225,11 +221,8 @@ func TestWaitForLoginCancel(t *testing.T) {
 // retried; only 404 and an already-taken key end the wait. (Timeouts are
 // covered by TestPollLoginRequestTimeout.)
 func TestWaitForLoginKeepsPollingThroughErrors(t *testing.T) {
-	s, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, f, sess := startedLogin(t)
+	var err error
 	s.InjectFault(cloudsim.Fault{Method: http.MethodGet, Path: "/api/auth/cli-session/", Count: 1, Status: 500, Body: `{"error":"Failed to get session status"}`})
 	s.InjectFault(cloudsim.Fault{Method: http.MethodGet, Path: "/api/auth/cli-session/", Count: 1, Status: 502, Body: "Bad Gateway"})
 	if err := s.ApproveSession(sess.SessionID); err != nil {
@@ -250,11 +243,8 @@ func TestWaitForLoginKeepsPollingThroughErrors(t *testing.T) {
 }
 
 func TestPollLoginRequestTimeout(t *testing.T) {
-	s, c, f := loginClient(t, cloudsim.Options{})
-	sess, err := c.StartLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, f, sess := startedLogin(t)
+	var err error
 	s.InjectFault(cloudsim.Fault{Method: http.MethodGet, Path: "/api/auth/cli-session/", Count: 1, Delay: 5 * time.Second})
 	var log pollLog
 	done := async(func() {
