@@ -173,6 +173,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Backend:        a.svc,
 		Token:          token,
 		BindHost:       f.bind,
+		Port:           ln.Addr().(*net.TCPAddr).Port, // the real one, also with --port 0
 		AllowedOrigins: splitList(os.Getenv("MILADY_ALLOWED_ORIGINS")),
 		Dashboard:      dashboardFS(),
 		Logger:         logger.With("component", "api"),
