@@ -48,6 +48,7 @@ type server struct {
 	shells    map[string]bool // the Wails and shell origins (no web page has them)
 	dashboard fs.FS
 	ping      time.Duration
+	streams   chan struct{} // one token per open event stream
 	routes    []route
 }
 
@@ -67,6 +68,7 @@ func New(opts Options) http.Handler {
 		shells:    make(map[string]bool),
 		dashboard: opts.Dashboard,
 		ping:      opts.PingInterval,
+		streams:   make(chan struct{}, MaxEventStreams),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
