@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -96,7 +97,7 @@ type RedirectError struct {
 }
 
 func (e *RedirectError) Error() string {
-	return fmt.Sprintf("Eliza Cloud answered with a redirect (HTTP %d to %q), which is refused", e.Status, e.Location)
+	return fmt.Sprintf("Eliza Cloud answered with a redirect (HTTP %d to %q), which is refused", e.Status, relayed(RedactURL(e.Location)))
 }
 
 // Is reports ErrRedirect.
@@ -113,13 +114,24 @@ func (e *RPCError) Error() string { return relayed(e.Message) }
 // Is reports ErrUpstream.
 func (e *RPCError) Is(target error) bool { return target == ErrUpstream }
 
-// URLError is a base URL refused by the URL policy.
+// URLError is a base URL refused by the URL policy. Its message masks any
+// credentials in the URL.
 type URLError struct {
 	URL    string
 	Reason string
 }
 
-func (e *URLError) Error() string { return fmt.Sprintf("refusing cloud URL %q: %s", e.URL, e.Reason) }
+func (e *URLError) Error() string {
+	reason := e.Reason
+	if ui := userinfo(e.URL); ui != "" {
+		// A parser's reason may quote part of the URL.
+		reason = strings.ReplaceAll(reason, ui, "xxxxx")
+		if _, pass, ok := strings.Cut(ui, ":"); ok && pass != "" {
+			reason = strings.ReplaceAll(reason, pass, "xxxxx")
+		}
+	}
+	return fmt.Sprintf("refusing cloud URL %q: %s", RedactURL(e.URL), reason)
+}
 
 // Is reports ErrBlockedURL.
 func (e *URLError) Is(target error) bool { return target == ErrBlockedURL }
