@@ -93,6 +93,10 @@ func (s *Service) openBrowser(url string) {
 		s.log.Info("open this address in a browser to log in", "url", url)
 		return
 	}
+	if !s.opens.allow(s.clk.Now()) {
+		s.log.Debug("browser opened moments ago; not opening it again")
+		return
+	}
 	if err := s.opts.Opener.Open(url); err != nil {
 		s.log.Warn("could not open the browser", "err", err, "url", url)
 	}

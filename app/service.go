@@ -108,6 +108,7 @@ type Service struct {
 	opMu sync.Mutex // serialises login completion and log-out
 
 	mu             sync.Mutex
+	opens          openGate // debounces browser opens
 	baseURL        string
 	baseErr        error
 	anon           *cloud.Client // no key: login calls
