@@ -74,10 +74,11 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	h.Add("Vary", "Origin")
 
 	// Browsers say where a request comes from even when they send no
-	// Origin (an <img>, a link, a form): a request made by another site
-	// is refused unless the user listed its origin. Scripts and the CLI
-	// send no such header and are unaffected.
-	if site := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); (site == "cross-site" || site == "same-site") && !s.crossSiteAllowed(origin) {
+	// Origin (an <img>, a link, a form): an API request made by another
+	// site is refused unless the user listed its origin. Scripts and the
+	// CLI send no such header and are unaffected. The dashboard's static
+	// files are public anyway, so a link from another site still opens it.
+	if site := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); isAPI && (site == "cross-site" || site == "same-site") && !s.crossSiteAllowed(origin) {
 		writeMessage(w, http.StatusForbidden, "Forbidden — cross-site request")
 		return
 	}

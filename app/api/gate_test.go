@@ -210,6 +210,10 @@ func TestSecFetchSite(t *testing.T) {
 			headers: hdr("Sec-Fetch-Site", "none", "X-Api-Key", testToken)},
 		{name: "script", method: "GET", path: "/api/cloud/status", wantStatus: 200,
 			headers: hdr("X-Api-Key", testToken)},
+		{name: "link to the dashboard from another site", method: "GET", path: "/", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate")},
+		{name: "bare /api is API", method: "GET", path: "/api", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site"), wantJSON: crossSite},
 	}, func(o *Options) {
 		o.Port = 2138
 		o.Token = testToken
