@@ -6,18 +6,30 @@ SHELL := /bin/bash
 GO    ?= go
 TAGS  := desktop,production,webkit2_41
 BIN   := build/bin/milady-cloud
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# VERSION comes from git (scripts/version.sh: 0.1.0+git<N>.<hash> without a
+# tag, X.Y.Z on tag vX.Y.Z), computed once per make run.
+ifndef VERSION
+VERSION := $(shell scripts/version.sh 2>/dev/null || echo 0.1.0+unknown)
+endif
 LDFLAGS := -s -w -X main.version=$(VERSION)
+# The Linux binary is position-independent with full RELRO (read-only GOT,
+# symbols bound at start), as Debian's hardening rules expect of a package.
+LINUX_BUILDFLAGS := -buildmode=pie -ldflags "$(LDFLAGS) -linkmode=external -extldflags '-Wl,-z,relro,-z,now'"
+RELEASE := build/release
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
+# Linux packaging and its checks (make deb, make tarball, make release-check).
+APT_RELEASE_PKGS := dpkg-dev lintian desktop-file-utils appstream curl
 # Debian packages: cgo + GTK/WebKitGTK for the window, Xvfb/xauth and
 # x11-utils/xdotool/imagemagick for the window test, dbus-daemon for the
 # tray and notification tests, chromium for the dashboard tests.
 APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
-            dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium
+            dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium \
+            $(APT_RELEASE_PKGS)
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
-        test-go test-tray test-frontend test-e2e test-window screenshots lint bench fuzz clean
+        test-go test-tray test-frontend test-e2e test-redteam test-window screenshots generate lint bench fuzz clean \
+        version release deb tarball release-check
 
 all: build
 
@@ -51,7 +63,7 @@ frontend: deps-npm
 ## build: build/bin/milady-cloud (window + tray + REST API)
 build: deps-system deps-go frontend
 	@mkdir -p build/bin
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -trimpath $(LINUX_BUILDFLAGS) -o $(BIN) .
 	@echo "built $(BIN)"
 
 ## demo: build and run against the offline simulator (window if there is a display)
@@ -63,15 +75,23 @@ run: build
 	./$(BIN)
 
 ## test: every test: Go (race), tray and notifications on a private D-Bus,
-## frontend unit tests, the dashboard in headless Chromium, the window under Xvfb
-test: deps build lint test-go test-tray test-frontend test-e2e test-window
+## frontend unit tests, the dashboard in headless Chromium, the attacks of the
+## red-team suite against the binary, the window under Xvfb, the Linux packages
+test: deps build lint test-go test-tray test-frontend test-e2e test-redteam test-window release-check
 	@echo "make test: all suites passed"
 
+## generate: the dashboard's TypeScript contract from the Go types
+generate:
+	$(GO) run ./scripts/tsgen
+
 lint:
+	$(GO) run ./scripts/tsgen -check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags $(TAGS) ./...
 	$(GOBIN)/staticcheck ./...
+	$(GO) vet -tags redteam ./internal/redteam/
+	$(GOBIN)/staticcheck -tags redteam ./internal/redteam/
 
 test-go:
 	MILADY_CRASH_KILLS=200 $(GO) test -race -count=1 ./...
@@ -80,10 +100,18 @@ test-tray:
 	$(GO) test -count=1 -tags traye2e ./app/tray/...
 
 test-frontend:
-	cd frontend && npm test --silent
+	cd frontend && npm run check --silent && npm test --silent
 
 test-e2e: build
 	scripts/e2e.sh $(BIN)
+
+## test-redteam: replay the known attacks against the built binary, one
+## "REDTEAM PASS|FAIL|SKIP <attack>: …" line each and a summary (~40 s);
+## the whole output (with the app's logs of a failed attack) in build/redteam.log
+test-redteam: build
+	REDTEAM_BIN=$(abspath $(BIN)) $(GO) test -count=1 -tags redteam -parallel 4 -v ./internal/redteam/ 2>&1 | \
+	  tee build/redteam.log | grep -E '^(REDTEAM|FAIL|ok|panic)'; \
+	  rc=$${PIPESTATUS[0]}; [ $$rc = 0 ] || echo "test-redteam: full log in build/redteam.log"; exit $$rc
 
 ## screenshots: refresh frontend/e2e/screenshots (shown in the README)
 screenshots: build
@@ -91,6 +119,30 @@ screenshots: build
 
 test-window: build
 	scripts/window-test.sh $(BIN)
+
+## version: the version this tree builds as (scripts/version.sh; --windows form too)
+version:
+	@echo "$(VERSION)"
+	@scripts/version.sh --windows
+
+## release: every artifact under build/release/
+release: deb tarball
+	@ls -l $(RELEASE)/*.deb $(RELEASE)/*.tar.gz
+
+## deb: build/release/milady-cloud_<version>_amd64.deb
+deb: build
+	scripts/package-linux.sh deb $(BIN) $(VERSION) $(RELEASE)
+
+## tarball: build/release/milady-cloud-<version>-linux-amd64.tar.gz (install.sh into ~/.local)
+tarball: build
+	scripts/package-linux.sh tarball $(BIN) $(VERSION) $(RELEASE)
+
+## release-check: the version scheme; lintian, desktop-file-validate and
+## appstreamcli on the .deb; the tarball's install.sh into a temporary home;
+## as root, apt-get install of the .deb, a headless start, a clean removal
+release-check: deb tarball
+	@set -o pipefail; scripts/version_test.sh | grep -v '^ok '
+	scripts/release-check.sh $(VERSION) $(RELEASE)
 
 ## fuzz: each fuzz target for 30 s
 fuzz:
@@ -104,4 +156,4 @@ bench: build
 	$(GO) run ./scripts/bench -bin $(BIN)
 
 clean:
-	rm -rf build/bin frontend/dist/assets frontend/dist/index.html
+	rm -rf build/bin $(RELEASE) frontend/dist/assets frontend/dist/index.html

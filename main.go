@@ -28,8 +28,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pkg/browser"
-
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/api"
 	"github.com/milady-ai/milady-cloud/app/autostart"
@@ -39,6 +37,8 @@ import (
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/httpserve"
+	"github.com/milady-ai/milady-cloud/internal/opener"
 	"github.com/milady-ai/milady-cloud/internal/single"
 )
 
@@ -147,11 +147,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	// Catch SIGINT/SIGTERM from here on: the REST API answers before the
-	// service has started, and a supervisor that stops the app as soon as
-	// /api/health answers must get a graceful exit 0, not the default
-	// "killed by signal". A signal that arrives while wiring waits in the
-	// channel and shuts down once the app is up.
+	// Catch SIGINT/SIGTERM from here on: a supervisor that stops the app as
+	// soon as /api/health answers must get a graceful exit 0, not the
+	// default "killed by signal". A signal that arrives while wiring and
+	// starting waits in the channel and shuts down once the app is up.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
@@ -163,12 +162,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	a, err := wire(f, desktopMode, stateDir, logger)
+	// Every browser the app opens goes through this: the key the app puts
+	// in its environment for Milady must not reach the browser.
+	open := opener.New(stderr)
+	a, err := wire(f, desktopMode, stateDir, logger, open)
 	if err != nil {
 		_ = ln.Close()
 		fmt.Fprintln(stderr, "milady-cloud:", err)
 		return 1
 	}
+	quit := make(chan struct{})
+	var quitOnce sync.Once
+	doQuit := func() { quitOnce.Do(func() { close(quit) }) }
+	a.svc.SetQuit(doQuit)
+	// Start before serving, so that no request sees a Service that has not
+	// restored its session yet, or reads the settings while Start rewrites
+	// them. Connections made meanwhile wait in the listen backlog.
+	a.svc.Start()
+
 	handler := api.New(api.Options{
 		Backend:        a.svc,
 		Token:          token,
@@ -178,7 +189,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Dashboard:      dashboardFS(),
 		Logger:         logger.With("component", "api"),
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := httpserve.New(handler, httpserve.Options{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)})
+	// Event streams never end by themselves; Shutdown would wait for them
+	// until its deadline.
+	srv.RegisterOnShutdown(a.svc.EndStreams)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("REST API stopped", "err", err)
@@ -209,12 +223,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("REST API listening", "addr", ln.Addr().String(), "sim", f.sim)
 
-	quit := make(chan struct{})
-	var quitOnce sync.Once
-	doQuit := func() { quitOnce.Do(func() { close(quit) }) }
-	a.svc.SetQuit(doQuit)
-	a.svc.Start()
-
 	go func() {
 		select {
 		case s := <-sigs:
@@ -225,23 +233,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 
 	if desktopMode {
-		runDesktop(f, a, handler, url, stdout, logger, quit, doQuit)
+		runDesktop(f, a, handler, url, stdout, logger, open, quit, doQuit)
 	} else {
 		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
 		if f.open {
-			if err := browser.OpenURL(openURL); err != nil {
+			if err := open.Open(openURL); err != nil {
 				logger.Warn("could not open the browser", "err", err)
 			}
 		}
 		<-quit
 	}
 
+	// In order: the HTTP server (no new request reaches the Service, event
+	// streams end, running requests get a moment before their connections
+	// are cut), then the Service, then the database under it.
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
+	hctx, hcancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	if err := srv.Shutdown(hctx); err != nil {
+		_ = srv.Close()
+	}
+	hcancel()
 	if err := a.svc.Shutdown(ctx); err != nil {
 		logger.Warn("shutdown", "err", err)
 	}
-	_ = srv.Shutdown(ctx)
 	a.close()
 	logger.Info("stopped")
 	return 0
@@ -249,7 +264,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runDesktop runs the tray beside the window until the window quits or a
 // quit is asked for.
-func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.Writer, logger *slog.Logger, quit <-chan struct{}, doQuit func()) {
+func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.Writer, logger *slog.Logger, open *opener.Opener, quit <-chan struct{}, doQuit func()) {
 	var win desktop.Window
 	var winMu sync.Mutex
 	showWindow := func() {
@@ -258,7 +273,7 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		winMu.Unlock()
 		if w != nil {
 			w.Show()
-		} else if err := browser.OpenURL(url); err != nil {
+		} else if err := open.Open(url); err != nil {
 			logger.Warn("could not open the dashboard", "err", err)
 		}
 	}
@@ -294,6 +309,7 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		Hidden:          f.hidden,
 		TrayHostPresent: func() bool { return trayOK && tray.TrayHostPresent() },
 		Logger:          logger.With("component", "window"),
+		Opener:          desktop.OpenerFunc(open.Open),
 		OnReady: func(w desktop.Window) {
 			winMu.Lock()
 			win = w
@@ -330,15 +346,30 @@ func (w *wired) close() {
 	}
 }
 
-func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wired, error) {
+func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger, open *opener.Opener) (*wired, error) {
 	w := &wired{}
 	home, _ := os.UserHomeDir()
+	exe, _ := os.Executable()
 	cfgPath := config.ResolvePath(os.Getenv, home)
+	dbDir := stateDir
+	w.autostart = autostart.New(os.Getenv, home, exe)
+	if f.sim {
+		// The simulator is sealed off from the user's real setup: its own
+		// config, database and autostart entry in <state>/sim, whatever
+		// MILADY_CONFIG_PATH or ~/.milady say. Otherwise a demo would show
+		// the real key as logged in and a simulator login would replace it.
+		simDir := filepath.Join(stateDir, "sim")
+		if err := os.MkdirAll(simDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create simulator folder: %w", err)
+		}
+		cfgPath, dbDir = filepath.Join(simDir, config.FileName), simDir
+		w.autostart = &autostart.Autostart{Dir: filepath.Join(simDir, "autostart"), Exec: w.autostart.Exec}
+	}
 	cfg, err := config.Open(cfgPath, logger.With("component", "config"))
 	if err != nil {
 		return nil, fmt.Errorf("open config %s: %w", cfgPath, err)
 	}
-	db, err := store.Open(stateDir)
+	db, err := store.Open(dbDir)
 	if err != nil {
 		return nil, fmt.Errorf("open local database: %w", err)
 	}
@@ -351,7 +382,7 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 		DB:            db,
 		Logger:        logger,
 		AllowLoopback: os.Getenv("MILADY_CLOUD_ALLOW_LOOPBACK") == "1",
-		Opener:        browserOpener{},
+		Opener:        open,
 	}
 	if opts.AllowLoopback {
 		logger.Warn("MILADY_CLOUD_ALLOW_LOOPBACK=1: the cloud base URL may point at a loopback address")
@@ -374,10 +405,9 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 		// The simulator's certificate, for tools that talk to its /__sim/
 		// control API (the browser tests); it is trusted by nothing else.
 		_ = os.WriteFile(stateDir+"/sim-ca.pem", sim.CertPEM(), 0o600)
-		logger.Warn("SIMULATOR MODE: using the built-in offline Eliza Cloud simulator, not the real cloud", "url", sim.URL())
+		logger.Warn("SIMULATOR MODE: using the built-in offline Eliza Cloud simulator, not the real cloud",
+			"url", sim.URL(), "config", cfgPath, "database", db.Path())
 	}
-	exe, _ := os.Executable()
-	w.autostart = autostart.New(os.Getenv, home, exe)
 	opts.Autostart = w.autostart
 	if desktopMode {
 		if s, err := notify.NewDBusSender("Milady Cloud", "milady-cloud"); err == nil {
@@ -395,11 +425,6 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger) (*wir
 	w.svc = svc
 	return w, nil
 }
-
-// browserOpener opens URLs with the system browser.
-type browserOpener struct{}
-
-func (browserOpener) Open(url string) error { return browser.OpenURL(url) }
 
 // dashboardFS is the embedded dashboard, or nil before the first frontend
 // build (the API then serves a placeholder page).
@@ -433,25 +458,6 @@ func stateDir() (string, error) {
 		return "", fmt.Errorf("create state folder %s: %w", dir, err)
 	}
 	return dir, nil
-}
-
-// newLogger logs to stderr and to milady-cloud.log in the state folder.
-func newLogger(dir string, stderr io.Writer) (*slog.Logger, func()) {
-	var w io.Writer = stderr
-	f, err := os.OpenFile(dir+"/milady-cloud.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err == nil {
-		w = io.MultiWriter(stderr, f)
-	}
-	level := slog.LevelInfo
-	if os.Getenv("MILADY_DEBUG") == "1" {
-		level = slog.LevelDebug
-	}
-	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-	return l, func() {
-		if f != nil {
-			_ = f.Close()
-		}
-	}
 }
 
 func isLoopback(host string) bool {

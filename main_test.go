@@ -25,6 +25,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/testbin"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // testVersion is linked into the test binary so --version and /api/health
@@ -165,12 +167,6 @@ func (a *instance) client() testbin.App {
 	return testbin.App{URL: a.url, HTTP: httpc, Wait: pollBound}
 }
 
-// poll waits for check with the file's bound.
-func poll(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	testbin.Poll(t, pollBound, what, check)
-}
-
 // TestDemoEndToEnd is `milady-cloud --headless --sim`: health, dashboard,
 // login through the simulator's approve step, create, connect, chat (plain
 // and streamed), SIGTERM with the final snapshot, and the restart that
@@ -230,7 +226,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	if sig < 0 || snap == nil || snap[0] < sig || !strings.Contains(log[snap[0]:], `msg=stopped`) {
 		t.Fatalf("want signal, then a final snapshot of %s, then stopped, in the log:\n%s", id, log)
 	}
-	cfg := h.readConfig(t)
+	// --sim keeps its own milady.json in <state>/sim (TestSimSealedOff).
+	cfg := home{config: filepath.Join(h.state, "sim", "milady.json")}.readConfig(t)
 	if get(cfg, "desktop", "wasConnected") != true || get(cfg, "desktop", "lastAgentId") != id {
 		t.Fatalf("config after quitting while connected = %v", cfg["desktop"])
 	}
@@ -296,7 +293,7 @@ func TestRestartReconnects(t *testing.T) {
 	}
 
 	again := startApp(t, "restart", h, env, "--headless", "--port", "0")
-	poll(t, "reconnected to "+id, func() bool {
+	apptest.Eventually(t, pollBound, "reconnected to "+id, func() bool {
 		st := call(t, httpc, "GET", again.url+"/api/cloud/status", nil, 200)
 		if s := get(st, "connection", "state"); s == "error" || s == "disconnected" && get(st, "connection", "lastError") != nil {
 			t.Fatalf("reconnect at start failed: %v", st)

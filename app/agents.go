@@ -113,13 +113,14 @@ func (s *Service) ConnectAgentAsync(ctx context.Context, id string) (ConnectResu
 	if _, err := s.agentCall(id); err != nil {
 		return ConnectResult{}, err
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	started := s.spawn(func() {
 		if _, err := s.ConnectAgent(s.ctx, id); err != nil {
 			s.log.Warn("connect failed", "agentId", id, "err", err)
 		}
-	}()
+	})
+	if !started {
+		return ConnectResult{}, ErrShuttingDown
+	}
 	return ConnectResult{OK: true, AgentID: id, Status: "connecting"}, nil
 }
 

@@ -18,7 +18,13 @@ import (
 
 // Snapshot is the whole observable state. It is the data of the "snapshot"
 // and "state" events and what a face renders from.
+//
+// Seq numbers snapshots in the order they were taken (from 1, per process):
+// a face that receives one numbered at or below the last it rendered drops
+// it, so an older state can never replace a newer one. 0 means unnumbered
+// (test doubles); faces accept those.
 type Snapshot struct {
+	Seq             uint64       `json:"seq"`
 	Version         string       `json:"version"`
 	Sim             bool         `json:"sim"`
 	BaseURL         string       `json:"baseUrl"`

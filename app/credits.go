@@ -72,9 +72,11 @@ func (s *Service) refreshCredits(ctx context.Context, fresh bool) {
 	f := s.creditsFetch
 	if f == nil {
 		f = &creditsFlight{done: make(chan struct{})}
+		if !s.spawn(func() { s.fetchCredits(c, f) }) {
+			s.mu.Unlock()
+			return // shutting down: the balance no longer matters
+		}
 		s.creditsFetch = f
-		s.wg.Add(1)
-		go s.fetchCredits(c, f)
 	}
 	s.mu.Unlock()
 	select {
@@ -86,7 +88,6 @@ func (s *Service) refreshCredits(ctx context.Context, fresh bool) {
 // fetchCredits runs detached from any one caller so a caller that gives up
 // does not fail the others.
 func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
-	defer s.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, 15*time.Second)
 	defer cancel()
 	f.balance, f.err = c.Balance(ctx)
@@ -147,17 +148,12 @@ func (s *Service) refreshCreditsSoon() {
 	if recent {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.refreshCredits(s.ctx, true)
-	}()
+	s.spawn(func() { s.refreshCredits(s.ctx, true) })
 }
 
 // creditsPoller polls the balance every creditsPollIntervalMs while a key
 // is present.
 func (s *Service) creditsPoller() {
-	defer s.wg.Done()
 	s.mu.Lock()
 	every := ms(s.settings.CreditsPollIntervalMs)
 	s.mu.Unlock()

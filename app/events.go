@@ -10,8 +10,9 @@ import (
 // heartbeat, settings) are dropped in favour of the newest, so a slow
 // subscriber may miss intermediate states but always sees the latest.
 type hub struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool // after closeAll: new subscriptions end after their snapshot
 }
 
 const subscriberQueue = 256
@@ -42,6 +43,7 @@ func (h *hub) publish(ev Event) {
 // such as SSE streams finish instead of holding the server open.
 func (h *hub) closeAll() {
 	h.mu.Lock()
+	h.closed = true
 	subs := make([]*subscriber, 0, len(h.subs))
 	for s := range h.subs {
 		subs = append(subs, s)
@@ -50,6 +52,33 @@ func (h *hub) closeAll() {
 	for _, s := range subs {
 		s.Close()
 	}
+}
+
+// subscribe registers a subscriber whose first event is first. After
+// closeAll it yields first and then ends, so a stream opened during
+// shutdown does not hold the server open.
+func (h *hub) subscribe(first Event) *subscriber {
+	sub := &subscriber{
+		h:     h,
+		queue: []Event{first},
+		wake:  make(chan struct{}, 1),
+		out:   make(chan Event),
+		done:  make(chan struct{}),
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		sub.closed = true
+		close(sub.done)
+		sub.out = make(chan Event, 1)
+		sub.out <- first
+		close(sub.out)
+		return sub
+	}
+	h.subs[sub] = struct{}{}
+	sub.wake <- struct{}{}
+	go sub.pump()
+	return sub
 }
 
 func coalescable(t string) bool {

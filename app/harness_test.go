@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -20,6 +19,9 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
+
+// waitLimit bounds every wait for something the app does on its own time.
+const waitLimit = 10 * time.Second
 
 type harness struct {
 	t       *testing.T
@@ -155,12 +157,6 @@ func (h *harness) expect(method, path, body string, want int) map[string]any {
 	return r.json(h.t)
 }
 
-// eventually polls cond until it holds or 10 s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	apptest.Eventually(t, 10*time.Second, what, cond)
-}
-
 // login runs the whole REST login through the simulator's Approve step and
 // returns the key the simulator minted.
 func (h *harness) login() string {
@@ -174,7 +170,7 @@ func (h *harness) login() string {
 		h.t.Fatal(err)
 	}
 	var st map[string]any
-	eventually(h.t, "authenticated", func() bool {
+	apptest.Eventually(h.t, waitLimit, "authenticated", func() bool {
 		st = h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)
 		return st["status"] == "authenticated"
 	})
@@ -182,44 +178,19 @@ func (h *harness) login() string {
 	if key == "" || !strings.HasPrefix(key, st["keyPrefix"].(string)) {
 		h.t.Fatalf("environment key %q does not match keyPrefix %v", key, st["keyPrefix"])
 	}
-	eventually(h.t, "identity", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(h.t, waitLimit, "identity", func() bool { return h.svc.Snapshot().IdentityChecked })
 	return key
 }
 
-// sseReader reads the events endpoint.
-type sseReader struct {
-	res *http.Response
-	sc  *bufio.Scanner
-}
-
-func (h *harness) events() *sseReader {
+// events opens the events endpoint.
+func (h *harness) events() *apptest.SSE {
 	h.t.Helper()
 	res, err := http.Get(h.srv.URL + "/api/cloud/events")
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { res.Body.Close() })
-	return &sseReader{res: res, sc: bufio.NewScanner(res.Body)}
-}
-
-// next returns the next event's type and data (skipping comments).
-func (r *sseReader) next() (string, string) {
-	var typ, data string
-	for r.sc.Scan() {
-		line := r.sc.Text()
-		switch {
-		case line == "":
-			if typ != "" || data != "" {
-				return typ, data
-			}
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "event:"):
-			typ = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
-		case strings.HasPrefix(line, "data:"):
-			data = strings.TrimSpace(strings.TrimPrefix(line, "data:"))
-		}
-	}
-	return "", ""
+	return apptest.NewSSE(h.t, res.Body)
 }
 
 // newUnstarted builds a Service that has not been started.

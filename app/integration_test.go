@@ -15,6 +15,8 @@ import (
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 const userConfig = `{
@@ -62,19 +64,19 @@ func dig(m map[string]any, path ...string) any {
 func TestLoginPersistsKeyEverywhereButResponses(t *testing.T) {
 	h := newHarness(t, harnessOpts{configText: userConfig})
 	ev := h.events()
-	if typ, _ := ev.next(); typ != "snapshot" {
-		t.Fatalf("first event %q, want snapshot", typ)
+	if first := ev.Event(); first.Event != "snapshot" {
+		t.Fatalf("first event %q, want snapshot", first.Event)
 	}
 	var events strings.Builder
 	var evMu sync.Mutex
 	go func() {
 		for {
-			typ, data := ev.next()
-			if typ == "" {
+			e, err := ev.Next()
+			if err != nil {
 				return
 			}
 			evMu.Lock()
-			events.WriteString(typ + " " + data + "\n")
+			events.WriteString(e.Event + " " + e.Data + "\n")
 			evMu.Unlock()
 		}
 	}()
@@ -115,7 +117,7 @@ func TestLoginPersistsKeyEverywhereButResponses(t *testing.T) {
 	if s["connected"] != true || s["hasApiKey"] != true || s["enabled"] != true || s["reason"] != nil || s["userId"] == "" || s["organizationId"] == nil {
 		t.Errorf("status after login = %v", s)
 	}
-	eventually(t, "login event", func() bool {
+	apptest.Eventually(t, waitLimit, "login event", func() bool {
 		evMu.Lock()
 		defer evMu.Unlock()
 		return strings.Contains(events.String(), `"status":"authenticated"`)
@@ -227,13 +229,13 @@ func TestStatusReasons(t *testing.T) {
 	if s := h.expect("GET", "/api/cloud/status", "", 200); s["reason"] != "api_key_present_runtime_not_started" || s["connected"] != true {
 		t.Errorf("before check: %v", s)
 	}
-	eventually(t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 	sim.SetLatency(0)
 	// Key rejected by the cloud.
 	h.stop()
 	sim.RevokeKeys()
 	h.start("")
-	eventually(t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 	if s := h.expect("GET", "/api/cloud/status", "", 200); s["reason"] != "api_key_present_not_authenticated" || s["userId"] != nil {
 		t.Errorf("rejected key: %v", s)
 	}
@@ -293,7 +295,7 @@ func TestAgentLifecycleOverREST(t *testing.T) {
 		!strings.Contains(string(r.body), "event: chunk") || !strings.Contains(string(r.body), "event: done") {
 		t.Fatalf("stream = %d %s", r.status, r.body)
 	}
-	eventually(t, "chat history", func() bool {
+	apptest.Eventually(t, waitLimit, "chat history", func() bool {
 		hist := h.expect("GET", "/api/chat/history", "", 200)
 		return len(hist["messages"].([]any)) == 4
 	})
@@ -345,7 +347,7 @@ func TestProvisionErrorsMapToStatusCodes(t *testing.T) {
 	if a["status"] != "connecting" || a["agentId"] != id {
 		t.Fatalf("async = %v", a)
 	}
-	eventually(t, "async connect", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateConnected })
+	apptest.Eventually(t, waitLimit, "async connect", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateConnected })
 }
 
 func TestEventsStreamStateTransitionsInOrder(t *testing.T) {
@@ -354,8 +356,8 @@ func TestEventsStreamStateTransitionsInOrder(t *testing.T) {
 	m := h.expect("POST", "/api/cloud/agents", `{"agentName":"Eve"}`, 201)
 	id := m["agent"].(map[string]any)["id"].(string)
 	ev := h.events()
-	if typ, data := ev.next(); typ != "snapshot" || !strings.Contains(data, `"loggedIn":true`) {
-		t.Fatalf("first event %s %s", typ, data)
+	if first := ev.Event(); first.Event != "snapshot" || !strings.Contains(first.Data, `"loggedIn":true`) {
+		t.Fatalf("first event %s %s", first.Event, first.Data)
 	}
 	go func() {
 		res, err := http.Post(h.srv.URL+"/api/cloud/agents/"+id+"/connect", "application/json", nil)
@@ -365,10 +367,8 @@ func TestEventsStreamStateTransitionsInOrder(t *testing.T) {
 	}()
 	var states []string
 	for len(states) < 2 {
-		typ, data := ev.next()
-		if typ == "" {
-			t.Fatal("stream ended")
-		}
+		e := ev.Event()
+		typ, data := e.Event, e.Data
 		if typ != "state" {
 			continue
 		}
@@ -400,8 +400,8 @@ func TestHeartbeatOutageReconnects(t *testing.T) {
 		}
 	}()
 	h.sim.FailHeartbeats(2)
-	eventually(t, "reconnecting", sawReconnecting.Load)
-	eventually(t, "connected again", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateConnected })
+	apptest.Eventually(t, waitLimit, "reconnecting", sawReconnecting.Load)
+	apptest.Eventually(t, waitLimit, "connected again", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateConnected })
 }
 
 func TestChatWhileReconnectingIs503(t *testing.T) {
@@ -414,7 +414,7 @@ func TestChatWhileReconnectingIs503(t *testing.T) {
 	id := m["agent"].(map[string]any)["id"].(string)
 	h.expect("POST", "/api/cloud/agents/"+id+"/connect", "", 200)
 	h.sim.FailHeartbeats(-1)
-	eventually(t, "reconnecting", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateReconnecting })
+	apptest.Eventually(t, waitLimit, "reconnecting", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateReconnecting })
 	r := h.do("POST", "/api/chat", `{"text":"are you there"}`)
 	if r.status != 503 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("chat while reconnecting: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
@@ -466,7 +466,7 @@ func TestRestoreConnectionAtStart(t *testing.T) {
 		t.Fatalf("no final snapshot at shutdown")
 	}
 	h.start("")
-	eventually(t, "reconnect at start", func() bool {
+	apptest.Eventually(t, waitLimit, "reconnect at start", func() bool {
 		st := h.svc.Snapshot().Connection
 		return st.State == cloud.StateConnected && st.AgentID == id
 	})

@@ -9,6 +9,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // simAgent creates an agent in the simulator with a key of its own, as an
@@ -33,7 +35,7 @@ func TestLastAgentNameResolvedAtStart(t *testing.T) {
 	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
 	key, a := simAgent(t, sim, "Remilia")
 	h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q},"desktop":{"lastAgentId":%q}}`, key, a.ID)})
-	eventually(t, "the last agent's name", func() bool {
+	apptest.Eventually(t, waitLimit, "the last agent's name", func() bool {
 		s := h.svc.Snapshot()
 		return s.LastAgentID == a.ID && s.LastAgentName == "Remilia"
 	})
@@ -54,7 +56,7 @@ func TestLastAgentNameResolvedAfterLogin(t *testing.T) {
 		t.Fatalf("before login: %+v", s)
 	}
 	h.login()
-	eventually(t, "the last agent's name", func() bool { return h.svc.Snapshot().LastAgentName == "Remilia" })
+	apptest.Eventually(t, waitLimit, "the last agent's name", func() bool { return h.svc.Snapshot().LastAgentName == "Remilia" })
 }
 
 // A last agent that no longer exists keeps its id and costs one request.
@@ -63,7 +65,7 @@ func TestLastAgentNameOfDeletedAgent(t *testing.T) {
 	key := sim.NewAPIKey()
 	gone := uuid.NewString()
 	h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q},"desktop":{"lastAgentId":%q}}`, key, gone)})
-	eventually(t, "the lookup", func() bool { return sim.CountRequests("GET", "/api/v1/milady/agents/"+gone) == 1 })
+	apptest.Eventually(t, waitLimit, "the lookup", func() bool { return sim.CountRequests("GET", "/api/v1/milady/agents/"+gone) == 1 })
 	if s := h.svc.Snapshot(); s.LastAgentID != gone || s.LastAgentName != "" {
 		t.Errorf("last agent = %q %q, want the id kept and no name", s.LastAgentID, s.LastAgentName)
 	}

@@ -42,6 +42,9 @@ func (s *Service) BeginBrowserLogin(ctx context.Context) (LoginStart, error) {
 }
 
 func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error) {
+	if s.closing() {
+		return LoginStart{}, ErrShuttingDown
+	}
 	s.mu.Lock()
 	anon, baseErr := s.anon, s.baseErr
 	if a := s.activeLogin; a != nil {
@@ -83,8 +86,15 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 	if open {
 		s.openBrowser(ls.browserURL)
 	}
-	s.wg.Add(1)
-	go s.pollLogin(pctx, ls)
+	if !s.spawn(func() { s.pollLogin(pctx, ls) }) {
+		pcancel()
+		s.mu.Lock()
+		if s.activeLogin == ls {
+			s.activeLogin = nil
+		}
+		s.mu.Unlock()
+		return LoginStart{}, ErrShuttingDown
+	}
 	return LoginStart{OK: true, SessionID: ls.id, BrowserURL: ls.browserURL}, nil
 }
 
@@ -121,7 +131,6 @@ func loginStartError(err error) error {
 // pollLogin is the background poller: every LoginPoll until a final state,
 // the overall timeout or cancellation. Every exit releases the login lock.
 func (s *Service) pollLogin(ctx context.Context, ls *loginSession) {
-	defer s.wg.Done()
 	defer ls.cancel()
 	// The overall limit runs on the injectable clock like every other timer.
 	deadline := s.clk.NewTimer(s.opts.LoginTimeout)

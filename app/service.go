@@ -101,11 +101,16 @@ type Service struct {
 	env   Env
 	ctx   context.Context
 	stop  context.CancelFunc
-	wg    sync.WaitGroup
+	life  life
 	dbq   chan func(context.Context)
 	sendq chan notify.Alert
 
 	opMu sync.Mutex // serialises login completion and log-out
+
+	// pubMu is held from taking a snapshot until it is in every
+	// subscriber's queue, so snapshots reach subscribers in the order they
+	// were taken and seq (under mu) grows in delivery order. Taken before mu.
+	pubMu sync.Mutex
 
 	mu             sync.Mutex
 	opens          openGate // debounces browser opens
@@ -138,6 +143,7 @@ type Service struct {
 	userAction     int // >0 while a user-initiated disconnect/log-out runs
 	creditsFetch   *creditsFlight
 	lastFreshFetch time.Time
+	seq            uint64 // number of the last snapshot taken
 }
 
 // New builds the Service; Start brings it to life.
@@ -252,6 +258,7 @@ func (s *Service) clientOptions(base, key string) cloud.ClientOptions {
 		AllowLoopback: s.opts.AllowLoopback,
 		Clock:         s.clk,
 		Logger:        s.log.With("component", "client"),
+		Version:       s.opts.Version,
 	}
 	if s.opts.ClientTimeouts != nil {
 		o.Timeouts = *s.opts.ClientTimeouts
@@ -288,14 +295,17 @@ func (s *Service) Version() string { return s.opts.Version }
 // agent record if the config lost it), identity, balance polling, and the
 // agent that was connected when the app last quit.
 func (s *Service) Start() {
-	s.wg.Add(2)
-	go s.dbWorker()
-	go s.sendWorker()
+	if !s.spawn(s.dbWorker) {
+		return // shutting down already
+	}
+	s.spawn(s.sendWorker)
 
+	s.mu.Lock()
 	key := ""
 	if s.configErr == "" {
 		key = s.settings.APIKey
 	}
+	s.mu.Unlock()
 	if key == "" && s.configErr == "" {
 		key = s.restoreKeyFromDB()
 	}
@@ -304,9 +314,7 @@ func (s *Service) Start() {
 		s.mu.Lock()
 		restore, agentID := s.settings.WasConnected, s.lastAgentID
 		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
+		s.spawn(func() {
 			s.checkIdentity(s.ctx)
 			s.refreshCredits(s.ctx, true)
 			if restore && agentID != "" {
@@ -317,14 +325,13 @@ func (s *Service) Start() {
 			} else {
 				s.resolveLastAgentName(s.ctx)
 			}
-		}()
+		})
 	} else {
 		s.mu.Lock()
 		s.started = true
 		s.mu.Unlock()
 	}
-	s.wg.Add(1)
-	go s.creditsPoller()
+	s.spawn(s.creditsPoller)
 }
 
 // restoreKeyFromDB brings back a key that milady.json lost (reset, deleted)
@@ -343,7 +350,12 @@ func (s *Service) restoreKeyFromDB() string {
 		s.log.Warn("restore API key to config failed", "err", err)
 	} else {
 		s.log.Info("restored the API key to the config file from the local agent record", "keyPrefix", prefixOf(key))
-		s.settings = s.cfg.Settings()
+		// Under the lock: requests (Status, Snapshot) read the settings
+		// while Start runs.
+		st := s.cfg.Settings()
+		s.mu.Lock()
+		s.settings = st
+		s.mu.Unlock()
 	}
 	return key
 }
@@ -410,8 +422,14 @@ func (s *Service) requireClient() (*cloud.Client, error) {
 }
 
 // Shutdown disconnects (final snapshot), remembers whether an agent was
-// connected so the next start reconnects, and stops every goroutine.
+// connected so the next start reconnects, and stops every goroutine. From
+// its first moment no new background work starts (ErrShuttingDown), so
+// requests still arriving cannot add to what it waits for. A second call
+// returns at once.
 func (s *Service) Shutdown(ctx context.Context) error {
+	if !s.beginClosing() {
+		return nil
+	}
 	st := s.mgr.State()
 	// Connected now → reconnect next time. Otherwise leave the flag alone:
 	// a user's own disconnect or log-out already cleared it, and an outage
@@ -424,15 +442,20 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	}
 	err := s.mgr.Close(ctx)
 	s.CancelLogin()
-	s.hub.closeAll()
+	s.EndStreams()
 	s.stop()
-	s.wg.Wait()
+	s.life.wg.Wait()
 	return err
 }
 
+// EndStreams ends every event subscription and answers later ones with the
+// snapshot alone. An HTTP server shutting down waits for its open
+// responses, and an event stream never ends by itself, so the server's
+// shutdown calls this first.
+func (s *Service) EndStreams() { s.hub.closeAll() }
+
 // dbWorker writes history in order; on shutdown it drains what is queued.
 func (s *Service) dbWorker() {
-	defer s.wg.Done()
 	run := func(f func(context.Context)) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		f(ctx)
@@ -466,7 +489,6 @@ func (s *Service) record(f func(context.Context)) {
 }
 
 func (s *Service) sendWorker() {
-	defer s.wg.Done()
 	for {
 		select {
 		case a := <-s.sendq:

@@ -7,15 +7,22 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
-// Snapshot returns the whole observable state.
+// Snapshot returns the whole observable state, numbered after every
+// snapshot taken before it.
 func (s *Service) Snapshot() Snapshot {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.snapshotLocked()
 }
 
+// snapshotLocked takes the next numbered snapshot. The caller holds pubMu
+// (so the number order is the delivery order) and mu.
 func (s *Service) snapshotLocked() Snapshot {
+	s.seq++
 	snap := Snapshot{
+		Seq:             s.seq,
 		Version:         s.opts.Version,
 		Sim:             s.opts.Sim,
 		BaseURL:         s.baseURL,
@@ -51,26 +58,26 @@ func (s *Service) snapshotLocked() Snapshot {
 	return snap
 }
 
-// Subscribe returns a subscription whose first event is the snapshot.
+// Subscribe returns a subscription whose first event is the snapshot. It
+// takes the publish lock so no event published meanwhile comes before it or
+// carries an older number.
 func (s *Service) Subscribe() Subscription {
-	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
-	snap := s.Snapshot()
-	sub := &subscriber{
-		h:     s.hub,
-		queue: []Event{{Type: EventSnapshot, Data: snap, Snapshot: snap}},
-		wake:  make(chan struct{}, 1),
-		out:   make(chan Event),
-		done:  make(chan struct{}),
-	}
-	s.hub.subs[sub] = struct{}{}
-	sub.wake <- struct{}{}
-	go sub.pump()
-	return sub
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	snap := s.snapshotLocked()
+	s.mu.Unlock()
+	return s.hub.subscribe(Event{Type: EventSnapshot, Data: snap, Snapshot: snap})
 }
 
-// publish sends an event with the current snapshot attached.
+// publish sends an event with the current snapshot attached. The publish
+// lock spans taking the snapshot and queueing it for every subscriber:
+// released in between, two publishers could deliver in the opposite order
+// to the one they took their snapshots in, and a face would render the
+// older state last.
 func (s *Service) publish(typ string, data any) {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
 	s.mu.Lock()
 	snap := s.snapshotLocked()
 	s.mu.Unlock()
@@ -83,6 +90,7 @@ func (s *Service) publish(typ string, data any) {
 // onManagerEvent receives the manager's events synchronously and in order.
 // It must not block and must not call back into the manager.
 func (s *Service) onManagerEvent(ev cloud.Event) {
+	s.pubMu.Lock()
 	s.mu.Lock()
 	prev := s.conn
 	s.conn = ev.State
@@ -92,17 +100,9 @@ func (s *Service) onManagerEvent(ev cloud.Event) {
 	userAction := s.userAction > 0
 	snap := s.snapshotLocked()
 	s.mu.Unlock()
-
 	switch ev.Kind {
 	case cloud.EventState:
 		s.hub.publish(Event{Type: EventState, Data: snap, Snapshot: snap})
-		st := ev.State
-		s.record(func(ctx context.Context) {
-			_ = s.db.AddConnectionEvent(ctx, st.Since, st.AgentID, string(st.State), st.LastError)
-		})
-		if prev.State != ev.State.State {
-			s.observePolicy(userAction)
-		}
 	case cloud.EventHeartbeat:
 		at := s.clk.Now()
 		if ev.State.LastHeartbeatAt != nil {
@@ -112,6 +112,21 @@ func (s *Service) onManagerEvent(ev cloud.Event) {
 	case cloud.EventBackup:
 		if b := ev.Backup; b != nil {
 			s.hub.publish(Event{Type: EventBackup, Data: BackupEvent{AgentID: b.AgentID, OK: b.OK, BackupID: b.BackupID, Error: b.Error}, Snapshot: snap})
+		}
+	}
+	s.pubMu.Unlock()
+
+	switch ev.Kind {
+	case cloud.EventState:
+		st := ev.State
+		s.record(func(ctx context.Context) {
+			_ = s.db.AddConnectionEvent(ctx, st.Since, st.AgentID, string(st.State), st.LastError)
+		})
+		if prev.State != ev.State.State {
+			s.observePolicy(userAction)
+		}
+	case cloud.EventBackup:
+		if b := ev.Backup; b != nil {
 			rec := *b
 			s.record(func(ctx context.Context) {
 				_ = s.db.AddBackup(ctx, backupRecord(rec))

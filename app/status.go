@@ -87,7 +87,11 @@ func (s *Service) SetStartAtLogin(_ context.Context, on bool) error {
 }
 
 func (s *Service) publishSettings() {
-	snap := s.Snapshot()
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	snap := s.snapshotLocked()
+	s.mu.Unlock()
 	s.hub.publish(Event{Type: EventSettings, Data: snap.Settings, Snapshot: snap})
 }
 

@@ -21,8 +21,15 @@ import (
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
-// UserAgent is sent with every request. The build sets the version part.
-var UserAgent = "milady-cloud/dev"
+// UserAgent is the User-Agent of every request for an app version: the
+// cloud's operators can tell our requests (and our releases) apart. An empty
+// version is a development build.
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return "milady-cloud/" + version
+}
 
 // maxResponseBytes caps every response body the client reads (a hostile or
 // broken server cannot make it buffer more).
@@ -87,6 +94,7 @@ type ClientOptions struct {
 	Logger        *slog.Logger   // nil = discard
 	JobTimeout    time.Duration  // bound on waiting for a provisioning job; default 3 min
 	Timeouts      Timeouts       // zero fields = DefaultTimeouts
+	Version       string         // the app version, sent in the User-Agent; "" = "dev"
 }
 
 // Client speaks the Eliza Cloud API (cloud-api.md). It is safe for
@@ -106,6 +114,7 @@ type clientCore struct {
 	log        *slog.Logger
 	jobTimeout time.Duration
 	timeouts   Timeouts
+	userAgent  string
 
 	mu      sync.Mutex
 	checked map[string]time.Time // host → when the URL policy last passed it
@@ -170,6 +179,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			log:        log,
 			jobTimeout: jobTimeout,
 			timeouts:   opts.Timeouts.withDefaults(),
+			userAgent:  UserAgent(opts.Version),
 			checked:    map[string]time.Time{},
 		},
 	}, nil
@@ -253,7 +263,7 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, context.C
 	} else {
 		req.Header.Set("Accept", "application/json")
 	}
-	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

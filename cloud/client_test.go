@@ -267,7 +267,7 @@ func TestRequestHeadersAndBodies(t *testing.T) {
 		t.Fatalf("%d requests", len(got))
 	}
 	for _, r := range got {
-		if r.header.Get("User-Agent") != UserAgent || !strings.HasPrefix(UserAgent, "milady-cloud/") {
+		if r.header.Get("User-Agent") != "milady-cloud/dev" {
 			t.Errorf("User-Agent %q", r.header.Get("User-Agent"))
 		}
 		if r.header.Get("Accept") != "application/json" {
@@ -505,4 +505,28 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestUserAgentCarriesVersion: the client names the app version it was
+// built with in every request, as the simulator's request log shows.
+func TestUserAgentCarriesVersion(t *testing.T) {
+	s, c, _ := simClient(t, cloudsim.Options{}, func(o *ClientOptions) { o.Version = "9.8.7" })
+	if _, err := c.Balance(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListAgents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests logged, want 2", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.UserAgent != "milady-cloud/9.8.7" {
+			t.Errorf("%s %s: User-Agent %q", r.Method, r.Path, r.UserAgent)
+		}
+	}
+	if got := UserAgent(""); got != "milady-cloud/dev" {
+		t.Errorf("UserAgent(\"\") = %q", got)
+	}
 }

@@ -30,6 +30,11 @@ type SSEEvent struct {
 // (so a bare "event: done" ends a stream), and a final block cut off by EOF
 // without its blank line is still dispatched.
 type SSEReader struct {
+	// OnComment, when set, is called with the text of each comment line
+	// (after the colon and one optional space). Streams use comments as
+	// keep-alives; the client ignores them, a test counts them.
+	OnComment func(text string)
+
 	br      *bufio.Reader
 	line    []byte
 	skipLF  bool // the previous line ended in CR; drop one following LF
@@ -69,7 +74,10 @@ func (s *SSEReader) Next() (SSEEvent, error) {
 			continue
 		}
 		if line[0] == ':' {
-			continue // comment
+			if s.OnComment != nil {
+				s.OnComment(string(bytes.TrimPrefix(line[1:], []byte{' '})))
+			}
+			continue
 		}
 		field, value := line, []byte(nil)
 		if i := bytes.IndexByte(line, ':'); i >= 0 {

@@ -169,3 +169,21 @@ func FuzzSSEReader(f *testing.F) {
 		}
 	})
 }
+
+// TestSSEReaderOnComment: comments are skipped as events but reported to
+// OnComment, in order and without the colon and its one space.
+func TestSSEReaderOnComment(t *testing.T) {
+	r := NewSSEReader(strings.NewReader(": ping\n\n:raw\nevent: a\ndata: 1\n\n:  two spaces\n\n"))
+	var comments []string
+	r.OnComment = func(c string) { comments = append(comments, c) }
+	ev, err := r.Next()
+	if err != nil || ev.Event != "a" || ev.Data != "1" {
+		t.Fatalf("Next = %+v, %v", ev, err)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("second Next err = %v, want EOF", err)
+	}
+	if want := []string{"ping", "raw", " two spaces"}; !reflect.DeepEqual(comments, want) {
+		t.Fatalf("comments %q, want %q", comments, want)
+	}
+}

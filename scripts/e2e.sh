@@ -13,7 +13,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$TMP/milady.json" <<JSON
+# --sim reads its own milady.json in <state>/sim, never MILADY_CONFIG_PATH.
+mkdir -p -m 700 "$TMP/state/sim"
+cat > "$TMP/state/sim/milady.json" <<JSON
 {
   // written by scripts/e2e.sh: short intervals so outages show in seconds
   "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2 },

@@ -9,6 +9,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // fakeBackend is a hand-written app.Backend that records every call (name
@@ -22,7 +23,7 @@ type fakeBackend struct {
 	loginStatus app.LoginStatus
 	loggedIn    bool // Snapshot().LoggedIn; true from newFake
 	shown       bool
-	sub         *fakeSub
+	sub         *apptest.Sub
 	// chatStream replaces the default ChatStream (onStart, two chunks).
 	chatStream func(ctx context.Context, in app.ChatInput, onStart func(string), onChunk func(string) error) error
 
@@ -45,7 +46,7 @@ func newFake() *fakeBackend {
 		panics:      map[string]bool{},
 		loginStatus: app.LoginStatus{Status: "pending"},
 		loggedIn:    true,
-		sub:         newFakeSub(8),
+		sub:         apptest.NewSub(8),
 	}
 }
 
@@ -270,17 +271,3 @@ func (f *fakeBackend) SetStartAtLogin(_ context.Context, on bool) error {
 func (f *fakeBackend) OpenTopUp() error { return f.record("OpenTopUp") }
 
 func (f *fakeBackend) Quit() { _ = f.record("Quit") }
-
-// fakeSub is a Subscription whose channel the test feeds.
-type fakeSub struct {
-	ch     chan app.Event
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newFakeSub(buf int) *fakeSub {
-	return &fakeSub{ch: make(chan app.Event, buf), closed: make(chan struct{})}
-}
-
-func (s *fakeSub) C() <-chan app.Event { return s.ch }
-func (s *fakeSub) Close()              { s.once.Do(func() { close(s.closed) }) }

@@ -21,7 +21,7 @@ func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
 	if agents == nil {
 		agents = []cloud.Agent{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agents": agents})
+	writeJSON(w, http.StatusOK, AgentsResponse{OK: true, Agents: agents})
 }
 
 // createAgent checks in Milady's order: logged in (401), then the body
@@ -57,7 +57,7 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "agent": agent})
+	writeJSON(w, http.StatusCreated, AgentResponse{OK: true, Agent: agent})
 }
 
 func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +66,7 @@ func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agent": agent})
+	writeJSON(w, http.StatusOK, AgentResponse{OK: true, Agent: agent})
 }
 
 // connectAgent serves both provision and connect (SPEC §13: provision also
@@ -128,7 +128,7 @@ func (s *server) agentAction(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "agentId": id, "status": status})
+	writeJSON(w, http.StatusOK, AgentActionResponse{OK: true, AgentID: id, Status: status})
 }
 
 func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +140,7 @@ func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
 	if backups == nil {
 		backups = []cloud.Backup{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "backups": backups})
+	writeJSON(w, http.StatusOK, BackupsResponse{OK: true, Backups: backups})
 }
 
 func (s *server) snapshotAgent(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +149,7 @@ func (s *server) snapshotAgent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "backup": backup})
+	writeJSON(w, http.StatusOK, BackupResponse{OK: true, Backup: backup})
 }
 
 // restoreAgent restores backupId, or the latest backup when it is absent.
@@ -168,5 +168,5 @@ func (s *server) restoreAgent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "restore": res})
+	writeJSON(w, http.StatusOK, RestoreResponse{OK: true, Restore: res})
 }

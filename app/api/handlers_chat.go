@@ -95,7 +95,7 @@ func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
 		if sse == nil { // a Backend that skipped onStart
 			sse = startSSE(w)
 		}
-		return sse.event("chunk", map[string]string{"text": text})
+		return sse.event("chunk", ChatChunkEvent{Text: text})
 	}
 	err := s.b.ChatStream(r.Context(), in, onStart, onChunk)
 
@@ -111,10 +111,10 @@ func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		a := s.answer(w, r, err)
-		_ = sse.event("error", map[string]string{"error": a.message}) // the client may be gone
+		_ = sse.event("error", ChatErrorEvent{Error: a.message}) // the client may be gone
 		return
 	}
-	_ = sse.event("done", map[string]string{"agentId": agentID})
+	_ = sse.event("done", ChatDoneEvent{AgentID: agentID})
 }
 
 // chatHistory lists stored messages of a room (default "web-chat").
@@ -131,5 +131,5 @@ func (s *server) chatHistory(w http.ResponseWriter, r *http.Request) {
 	if msgs == nil {
 		msgs = []app.ChatMessage{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "messages": msgs})
+	writeJSON(w, http.StatusOK, ChatHistoryResponse{OK: true, Messages: msgs})
 }

@@ -44,7 +44,7 @@ func (s *server) loginStatus(w http.ResponseWriter, r *http.Request) {
 // loginCancel stops a pending in-app login (the dashboard's Cancel button).
 func (s *server) loginCancel(w http.ResponseWriter, _ *http.Request) {
 	s.b.CancelLogin()
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	writeJSON(w, http.StatusOK, OKResponse{OK: true})
 }
 
 // logout is POST /api/cloud/disconnect: idempotent and never a failure
@@ -54,5 +54,5 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.b.Logout(context.WithoutCancel(r.Context())); err != nil {
 		s.log.Warn("api: log-out reported a problem", "err", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "status": "disconnected"})
+	writeJSON(w, http.StatusOK, LogoutResponse{OK: true, Status: "disconnected"})
 }

@@ -10,12 +10,19 @@ import (
 // health identifies this process as Milady Cloud; a second instance uses
 // it to decide whether to hand off (R-SINGLE). It needs no token.
 func (s *server) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "app": "milady-cloud", "version": s.b.Version()})
+	writeJSON(w, http.StatusOK, HealthResponse{OK: true, App: "milady-cloud", Version: s.b.Version()})
 }
 
 // status is Milady's GET /api/cloud/status plus this app's "connection".
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.b.Status(r.Context()))
+}
+
+// snapshot is the whole state, the same JSON as the data of the event
+// stream's first "snapshot" event, for a face that wants to pull it (on
+// mount, or after a reconnect) without opening a stream.
+func (s *server) snapshot(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.b.Snapshot())
 }
 
 // credits answers from the Backend's cache; ?fresh=1 asks for a fetch.
@@ -34,7 +41,7 @@ func (s *server) creditHistory(w http.ResponseWriter, r *http.Request) {
 	if samples == nil {
 		samples = []app.BalanceSample{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "samples": samples})
+	writeJSON(w, http.StatusOK, CreditHistoryResponse{OK: true, Samples: samples})
 }
 
 // topUp opens the billing page in the system browser.
@@ -43,13 +50,13 @@ func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	writeJSON(w, http.StatusOK, OKResponse{OK: true})
 }
 
 // showWindow is how a second instance hands off (R-SINGLE); shown is false
 // in headless mode.
 func (s *server) showWindow(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "shown": s.b.ShowWindow()})
+	writeJSON(w, http.StatusOK, WindowShowResponse{OK: true, Shown: s.b.ShowWindow()})
 }
 
 // settings changes the toggles present in the body and answers the
@@ -81,7 +88,7 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "settings": s.b.Snapshot().Settings})
+	writeJSON(w, http.StatusOK, SettingsResponse{OK: true, Settings: s.b.Snapshot().Settings})
 }
 
 // queryBool reads a flag such as ?fresh=1 or ?async=true.

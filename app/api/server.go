@@ -106,6 +106,7 @@ func (s *server) table() []routeSpec {
 		{"POST", "/api/cloud/disconnect", s.logout},
 		{"GET", "/api/cloud/status", s.status},
 		{"GET", "/api/cloud/events", s.events},
+		{"GET", "/api/cloud/snapshot", s.snapshot},
 		{"GET", "/api/cloud/credits", s.credits}, // ?fresh=1
 		{"GET", "/api/cloud/credits/history", s.creditHistory},
 		{"POST", "/api/cloud/topup", s.topUp},

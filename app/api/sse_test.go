@@ -1,10 +1,11 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,64 +13,11 @@ import (
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
-// sseMessage is one parsed SSE block: a comment, or an event with data.
-type sseMessage struct {
-	comment string
-	event   string
-	data    string
-}
-
-// sseReader parses an SSE body block by block, strictly: every event has
-// exactly one data line.
-type sseReader struct {
-	t  *testing.T
-	br *bufio.Reader
-}
-
-func (r *sseReader) next() sseMessage {
-	r.t.Helper()
-	var m sseMessage
-	for {
-		line, err := r.br.ReadString('\n')
-		if err != nil {
-			r.t.Fatalf("read SSE: %v (partial %q, message so far %+v)", err, line, m)
-		}
-		line = strings.TrimSuffix(line, "\n")
-		switch {
-		case line == "":
-			if m == (sseMessage{}) {
-				r.t.Fatalf("empty SSE block")
-			}
-			return m
-		case strings.HasPrefix(line, ": "):
-			m.comment = strings.TrimPrefix(line, ": ")
-		case strings.HasPrefix(line, "event: "):
-			m.event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			if m.data != "" {
-				r.t.Fatalf("two data lines in one event: %q then %q", m.data, line)
-			}
-			m.data = strings.TrimPrefix(line, "data: ")
-		default:
-			r.t.Fatalf("unexpected SSE line %q", line)
-		}
-	}
-}
-
-// nextEvent skips comments.
-func (r *sseReader) nextEvent() sseMessage {
-	r.t.Helper()
-	for {
-		if m := r.next(); m.comment == "" {
-			return m
-		}
-	}
-}
-
 // openStream starts a streaming request; cancel ends it from the client.
-func openStream(t *testing.T, url, method, body string) (*http.Response, *sseReader, context.CancelFunc) {
+func openStream(t *testing.T, url, method, body string) (*http.Response, *apptest.SSE, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
@@ -83,7 +31,7 @@ func openStream(t *testing.T, url, method, body string) (*http.Response, *sseRea
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); resp.Body.Close() })
-	return resp, &sseReader{t: t, br: bufio.NewReader(resp.Body)}, cancel
+	return resp, apptest.NewSSE(t, resp.Body), cancel
 }
 
 func checkSSEHeaders(t *testing.T, resp *http.Response) {
@@ -118,37 +66,37 @@ func TestEventsStream(t *testing.T) {
 		{Type: app.EventBackup, Data: app.BackupEvent{AgentID: testAgentID, OK: false, Error: "line one\nline two"}},
 		{Type: app.EventNotice, Data: app.Notice{Kind: "credits", Level: "warning", Message: "Low balance", At: testTime}},
 	}
-	f.sub.ch <- sent[0]
+	f.sub.Ch <- sent[0]
 
 	resp, sse, cancel := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
 	checkSSEHeaders(t, resp)
-	first := sse.nextEvent()
-	if first.event != "snapshot" {
-		t.Fatalf("first event %q, want snapshot", first.event)
+	first := sse.Event()
+	if first.Event != "snapshot" {
+		t.Fatalf("first event %q, want snapshot", first.Event)
 	}
 	for _, ev := range sent[1:] {
-		f.sub.ch <- ev
+		f.sub.Ch <- ev
 	}
 	for i, ev := range sent {
-		var got sseMessage
+		var got cloud.SSEEvent
 		if i == 0 {
 			got = first
 		} else {
-			got = sse.nextEvent()
+			got = sse.Event()
 		}
 		data := ev.Data
 		if data == nil {
 			data = ev.Snapshot
 		}
 		want, _ := json.Marshal(data)
-		if got.event != ev.Type || got.data != string(want) {
-			t.Errorf("event %d: got %s %s, want %s %s", i, got.event, got.data, ev.Type, want)
+		if got.Event != ev.Type || got.Data != string(want) {
+			t.Errorf("event %d: got %s %s, want %s %s", i, got.Event, got.Data, ev.Type, want)
 		}
 	}
 
 	cancel()
 	select {
-	case <-f.sub.closed:
+	case <-f.sub.Closed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("subscription not closed after the client went away")
 	}
@@ -160,12 +108,12 @@ func TestEventsSnapshotGuaranteed(t *testing.T) {
 	t.Parallel()
 	f := newFake()
 	srv := newTestServer(t, f, nil)
-	f.sub.ch <- app.Event{Type: app.EventCredits, Data: app.CreditsView{Level: "ok"}}
+	f.sub.Ch <- app.Event{Type: app.EventCredits, Data: app.CreditsView{Level: "ok"}}
 	_, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
-	if m := sse.nextEvent(); m.event != "snapshot" || !strings.Contains(m.data, `"version":"`+testVersion+`"`) {
+	if m := sse.Event(); m.Event != "snapshot" || !strings.Contains(m.Data, `"version":"`+testVersion+`"`) {
 		t.Fatalf("first event %+v, want the Backend's snapshot", m)
 	}
-	if m := sse.nextEvent(); m.event != "credits" {
+	if m := sse.Event(); m.Event != "credits" {
 		t.Fatalf("second event %+v, want credits", m)
 	}
 }
@@ -176,27 +124,47 @@ func TestEventsPing(t *testing.T) {
 	t.Parallel()
 	f := newFake()
 	srv := newTestServer(t, f, func(o *Options) { o.PingInterval = 5 * time.Millisecond })
-	f.sub.ch <- app.Event{Type: app.EventSnapshot, Data: app.Snapshot{}}
+	f.sub.Ch <- app.Event{Type: app.EventSnapshot, Data: app.Snapshot{}}
 	_, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
-	pings := 0
-	for pings < 3 {
-		m := sse.next()
-		switch {
-		case m.comment == "ping":
-			pings++
-		case m.event == "snapshot":
-		default:
-			t.Fatalf("unexpected message %+v", m)
+	comments := make(chan string, 64)
+	sse.OnComment = func(c string) {
+		select {
+		case comments <- c:
+		default: // the test has seen enough
 		}
 	}
-	close(f.sub.ch)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := sse.br.ReadString('\n'); err != nil {
-			return // the server ended the stream
+	if m := sse.Event(); m.Event != "snapshot" {
+		t.Fatalf("first event %+v, want snapshot", m)
+	}
+	ended := make(chan error, 1)
+	go func() { // reads the pings; returns when the stream ends
+		ev, err := sse.Next()
+		if err == nil {
+			err = fmt.Errorf("unexpected event %+v", ev)
+		}
+		ended <- err
+	}()
+	for pings := 0; pings < 3; pings++ {
+		select {
+		case c := <-comments:
+			if c != "ping" {
+				t.Fatalf("comment %q, want ping", c)
+			}
+		case err := <-ended:
+			t.Fatalf("stream ended before 3 pings: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d pings in 10 s", pings)
 		}
 	}
-	t.Fatal("stream did not end after the subscription closed")
+	close(f.sub.Ch)
+	select {
+	case err := <-ended:
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("stream ended with %v, want EOF", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("stream did not end after the subscription closed")
+	}
 }
 
 // TestEventsNeedToken: the stream is behind the token like every route.
@@ -227,14 +195,14 @@ func TestChatStreamFraming(t *testing.T) {
 	srv := newTestServer(t, f, nil)
 	resp, sse, _ := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 	checkSSEHeaders(t, resp)
-	if m := sse.nextEvent(); m.event != "chunk" || m.data != `{"text":"Hel"}` {
+	if m := sse.Event(); m.Event != "chunk" || m.Data != `{"text":"Hel"}` {
 		t.Fatalf("first message %+v", m)
 	}
 	close(next)
-	if m := sse.nextEvent(); m.event != "chunk" || m.data != `{"text":"lo \"world\"\n"}` {
+	if m := sse.Event(); m.Event != "chunk" || m.Data != `{"text":"lo \"world\"\n"}` {
 		t.Fatalf("second message %+v", m)
 	}
-	if m := sse.nextEvent(); m.event != "done" || m.data != `{"agentId":"`+testAgentID+`"}` {
+	if m := sse.Event(); m.Event != "done" || m.Data != `{"agentId":"`+testAgentID+`"}` {
 		t.Fatalf("last message %+v", m)
 	}
 }
@@ -269,10 +237,10 @@ func TestChatStreamErrors(t *testing.T) {
 		srv := newTestServer(t, f, nil)
 		resp, sse, _ := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 		checkSSEHeaders(t, resp)
-		if m := sse.nextEvent(); m.event != "chunk" {
+		if m := sse.Event(); m.Event != "chunk" {
 			t.Fatalf("first message %+v", m)
 		}
-		if m := sse.nextEvent(); m.event != "error" || m.data != `{"error":"stream: agent crashed"}` {
+		if m := sse.Event(); m.Event != "error" || m.Data != `{"error":"stream: agent crashed"}` {
 			t.Fatalf("second message %+v", m)
 		}
 	})
@@ -285,7 +253,7 @@ func TestChatStreamErrors(t *testing.T) {
 		}
 		srv := newTestServer(t, f, nil)
 		_, sse, _ := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
-		if m := sse.nextEvent(); m.event != "error" || m.data != `{"error":"Internal server error"}` {
+		if m := sse.Event(); m.Event != "error" || m.Data != `{"error":"Internal server error"}` {
 			t.Fatalf("message %+v", m)
 		}
 	})
@@ -308,7 +276,7 @@ func TestChatStreamErrors(t *testing.T) {
 		}
 		srv := newTestServer(t, f, nil)
 		_, sse, cancel := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
-		sse.nextEvent()
+		sse.Event()
 		cancel()
 		select {
 		case <-stopped:
@@ -316,4 +284,26 @@ func TestChatStreamErrors(t *testing.T) {
 			t.Fatal("backend kept streaming after the client left")
 		}
 	})
+}
+
+// TestSnapshotRouteMatchesEventStream: GET /api/cloud/snapshot answers
+// exactly the data of the stream's first "snapshot" event.
+func TestSnapshotRouteMatchesEventStream(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	srv := newTestServer(t, f, nil)
+	snap := f.Snapshot()
+	f.sub.Ch <- app.Event{Type: app.EventSnapshot, Data: snap, Snapshot: snap}
+	_, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
+	first := sse.Event()
+	if first.Event != app.EventSnapshot {
+		t.Fatalf("first event %q, want snapshot", first.Event)
+	}
+	resp, body := exchange(t, http.DefaultClient, srv.URL, apiCase{method: "GET", path: "/api/cloud/snapshot"})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/cloud/snapshot: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if string(body) != first.Data {
+		t.Fatalf("snapshot route answered\n%s\nthe stream's snapshot event was\n%s", body, first.Data)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,10 @@ func FuzzConfigRead(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// Nesting around the depth limit, and brackets that must not count.
+	f.Add([]byte(`{"a":` + strings.Repeat("[", 999) + strings.Repeat("]", 999) + `}`))
+	f.Add([]byte(strings.Repeat("[", 1001)))
+	f.Add([]byte(`{"a": "[[[", /* {{{ */ 'b': '\'[['}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := parseDocument(data)
 		if err != nil {

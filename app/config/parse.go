@@ -39,6 +39,9 @@ func parseDocument(raw []byte) (*document, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return &document{raw: raw, tree: map[string]any{}}, nil
 	}
+	if err := checkDepth(raw); err != nil {
+		return nil, err
+	}
 	doc := &document{raw: raw, src: raw}
 	v, err := hujson.Parse(raw)
 	if err != nil {

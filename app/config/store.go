@@ -73,6 +73,9 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 	}
 	s := &Store{path: abs, log: log}
 	removeStaleTemps(abs, log)
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		removeStaleTemps(real, log) // a linked file's temps sit beside its target
+	}
 	if err := s.Reload(); err != nil {
 		log.Warn("config file unusable; running logged out and never writing it",
 			"path", abs, "error", err)
@@ -109,7 +112,7 @@ func (s *Store) Reload() error {
 }
 
 func (s *Store) loadLocked() error {
-	raw, err := os.ReadFile(s.path)
+	raw, err := readConfigFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		raw, err = nil, nil
 	}

@@ -41,6 +41,9 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("close temp file: %w", err)
 	}
+	if err = checkWritable(path); err != nil {
+		return err
+	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}

@@ -185,9 +185,12 @@ func (a *App) trayHostPresent() bool {
 
 // forward copies every Backend event to the page as a runtime event named
 // after its type, so the page's EventsOn('state', …) sees the same stream
-// as the browser's SSE. One goroutine keeps the order.
+// as the browser's SSE. One goroutine keeps the order, and an event whose
+// snapshot is numbered at or below the last one forwarded is dropped, so
+// the page never receives an older state after a newer one.
 func (a *App) forward(ctx context.Context, sub app.Subscription) {
 	defer sub.Close()
+	var last uint64
 	for {
 		select {
 		case <-ctx.Done():
@@ -195,6 +198,13 @@ func (a *App) forward(ctx context.Context, sub app.Subscription) {
 		case ev, ok := <-sub.C():
 			if !ok {
 				return
+			}
+			if seq := ev.Snapshot.Seq; seq != 0 { // 0: unnumbered (test doubles)
+				if seq <= last {
+					a.log.Debug("window: dropped an out-of-order event", "type", ev.Type, "seq", seq, "last", last)
+					continue
+				}
+				last = seq
 			}
 			a.emit(ev.Type, ev.Data)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
@@ -191,7 +193,7 @@ func TestOpenURL(t *testing.T) {
 // TestEventsForwarded checks the bridge: every Backend event reaches the
 // Emitter under its type with its data, in order, until shutdown.
 func TestEventsForwarded(t *testing.T) {
-	sub := newFakeSub()
+	sub := apptest.NewSub(0)
 	b := &fakeBackend{sub: sub}
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
 	a := New(Config{Backend: b, Emitter: em})
@@ -206,7 +208,7 @@ func TestEventsForwarded(t *testing.T) {
 		{Type: app.EventNotice, Data: app.Notice{Kind: "credits", Message: "low"}},
 	}
 	for _, ev := range evs {
-		sub.send(t, ev)
+		sub.Send(t, ev)
 		<-em.got
 	}
 	var want []emitted
@@ -222,33 +224,46 @@ func TestEventsForwarded(t *testing.T) {
 
 	a.shutdown(context.Background())
 	select {
-	case <-sub.closed:
+	case <-sub.Closed:
 	default:
 		t.Error("subscription not closed at shutdown")
 	}
 	select {
-	case sub.ch <- app.Event{Type: "late"}:
+	case sub.Ch <- app.Event{Type: "late"}:
 		t.Error("an event was received after shutdown")
 	default:
 	}
 	a.shutdown(context.Background()) // idempotent
 }
 
-// TestForwarderStopsWhenStreamEnds checks that a closed stream ends the
-// forwarder and shutdown still returns.
+// TestForwarderStopsWhenStreamEnds: when the Backend ends the stream (at
+// its shutdown), the forwarder returns on its own, before the window's
+// shutdown, releasing the subscription and emitting nothing more (a
+// forwarder that kept reading the closed channel would spin, emitting
+// empty events).
 func TestForwarderStopsWhenStreamEnds(t *testing.T) {
-	sub := newFakeSub()
-	a := New(Config{Backend: &fakeBackend{sub: sub}, Emitter: &recordingEmitter{}})
+	sub := apptest.NewSub(0)
+	em := &recordingEmitter{}
+	a := New(Config{Backend: &fakeBackend{sub: sub}, Emitter: em})
 	a.startup(context.Background())
-	close(sub.ch)
-	a.shutdown(context.Background())
+	defer a.shutdown(context.Background())
+	sub.Send(t, app.Event{Type: app.EventSnapshot, Data: app.Snapshot{Version: "v"}})
+	close(sub.Ch)
+	select {
+	case <-sub.Closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the forwarder did not release the subscription after the stream ended")
+	}
+	if got := em.events(); len(got) != 1 || got[0].name != app.EventSnapshot {
+		t.Fatalf("emitted %+v, want only the snapshot", got)
+	}
 }
 
 // TestShutdownCancelsCallsInFlight checks that Backend calls run under a
 // context that quitting cancels, so a slow upstream call cannot hold the
 // process open.
 func TestShutdownCancelsCallsInFlight(t *testing.T) {
-	b := &fakeBackend{sub: newFakeSub()}
+	b := &fakeBackend{sub: apptest.NewSub(0)}
 	a := New(Config{Backend: b})
 	if _, err := a.ListAgents(); err != nil { // before startup: Background
 		t.Fatal(err)
@@ -311,7 +326,7 @@ func TestHiddenStartShowsWindowWithoutTray(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	w := &fakeWindow{shown: make(chan struct{})}
 	a := New(Config{
-		Backend: &fakeBackend{sub: newFakeSub()}, Window: w, StartHidden: true,
+		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true,
 		TrayHostPresent: func() bool { return false }, TrayGrace: 2 * time.Second, Clock: clk,
 	})
 	a.startup(context.Background())
@@ -342,7 +357,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	checked := make(chan struct{}, 1)
 	present := false
 	a := New(Config{
-		Backend: &fakeBackend{sub: newFakeSub()}, Window: w, StartHidden: true, Clock: clk,
+		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool {
 			select {
 			case checked <- struct{}{}:
@@ -363,7 +378,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	// And when the tray host is there from the start, nothing waits.
 	present = true
 	b := New(Config{
-		Backend: &fakeBackend{sub: newFakeSub()}, Window: w, StartHidden: true, Clock: clk,
+		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool { return present },
 	})
 	b.startup(context.Background())
@@ -397,5 +412,30 @@ func TestDomReadyLogs(t *testing.T) {
 	a.domReady(context.Background())
 	if !strings.Contains(buf.String(), "window: DOM ready") {
 		t.Errorf("log = %q", buf.String())
+	}
+}
+
+// TestForwarderDropsOlderSnapshots: an event whose snapshot is numbered at
+// or below the last forwarded never reaches the page.
+func TestForwarderDropsOlderSnapshots(t *testing.T) {
+	sub := apptest.NewSub(0)
+	b := &fakeBackend{sub: sub}
+	em := &recordingEmitter{got: make(chan struct{}, 16)}
+	a := New(Config{Backend: b, Emitter: em})
+	a.startup(context.Background())
+	defer a.shutdown(context.Background())
+
+	ev := func(typ string, seq uint64) app.Event {
+		s := app.Snapshot{Seq: seq, Version: fmt.Sprint(seq)}
+		return app.Event{Type: typ, Data: s, Snapshot: s}
+	}
+	for _, e := range []app.Event{ev(app.EventSnapshot, 2), ev(app.EventState, 1), ev(app.EventState, 2), ev(app.EventState, 3)} {
+		sub.Send(t, e)
+	}
+	<-em.got
+	<-em.got
+	want := []emitted{{app.EventSnapshot, app.Snapshot{Seq: 2, Version: "2"}}, {app.EventState, app.Snapshot{Seq: 3, Version: "3"}}}
+	if got := em.events(); !reflect.DeepEqual(got, want) {
+		t.Errorf("emitted %+v\nwant %+v", got, want)
 	}
 }

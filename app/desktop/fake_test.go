@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"testing"
-	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // fakeBackend records every call as "Method arg…" and answers from its
@@ -21,7 +20,7 @@ type fakeBackend struct {
 	err   error
 
 	chunks []string // what ChatStream streams
-	sub    *fakeSub
+	sub    *apptest.Sub
 }
 
 var _ app.Backend = (*fakeBackend)(nil)
@@ -147,30 +146,6 @@ func (b *fakeBackend) SetStartAtLogin(ctx context.Context, on bool) error {
 }
 func (b *fakeBackend) OpenTopUp() error { return b.record(context.TODO(), "OpenTopUp") }
 func (b *fakeBackend) Quit()            { _ = b.record(context.TODO(), "Quit") }
-
-// fakeSub is a Subscription fed by the test.
-type fakeSub struct {
-	ch     chan app.Event
-	once   sync.Once
-	closed chan struct{}
-}
-
-func newFakeSub() *fakeSub {
-	return &fakeSub{ch: make(chan app.Event), closed: make(chan struct{})}
-}
-
-func (s *fakeSub) C() <-chan app.Event { return s.ch }
-func (s *fakeSub) Close()              { s.once.Do(func() { close(s.closed) }) }
-
-// send delivers ev, failing the test if nobody receives it in time.
-func (s *fakeSub) send(t *testing.T, ev app.Event) {
-	t.Helper()
-	select {
-	case s.ch <- ev:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("forwarder did not receive %q", ev.Type)
-	}
-}
 
 // emitted is one recorded Emit call.
 type emitted struct {

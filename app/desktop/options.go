@@ -32,7 +32,7 @@ type Options struct {
 	// OnDashboardReady is called each time the page reports it has mounted.
 	OnDashboardReady func()
 	// Opener opens external links from the page; nil means the system
-	// browser (github.com/pkg/browser).
+	// browser (internal/opener, which keeps ELIZAOS_* from the browser).
 	Opener Opener
 }
 

@@ -12,13 +12,14 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/pkg/browser"
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/logger"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	osopener "github.com/milady-ai/milady-cloud/internal/opener"
 )
 
 // Window geometry.
@@ -51,7 +52,9 @@ func Run(opts Options) (err error) {
 	}
 	opener := opts.Opener
 	if opener == nil {
-		opener = OpenerFunc(browser.OpenURL)
+		// Not pkg/browser: it hands the browser this process's environment,
+		// which holds the API key (ELIZAOS_CLOUD_API_KEY).
+		opener = OpenerFunc(osopener.New(nil).Open)
 	}
 
 	bg := windowBackground(os.Getenv)

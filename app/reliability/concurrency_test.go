@@ -14,6 +14,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // stormDeadline bounds the concurrent storm; past it the test fails with a
@@ -198,7 +200,7 @@ func stormLogin(h *harness, st *storm) {
 // place that keeps the login and the connection agrees.
 func checkConsistent(t *testing.T, h *harness, agent string) {
 	t.Helper()
-	eventually(t, "a settled connection", func() bool {
+	apptest.Eventually(t, waitLimit, "a settled connection", func() bool {
 		s := h.svc.Snapshot().Connection.State
 		return s == cloud.StateConnected || s == cloud.StateDisconnected
 	})

@@ -3,6 +3,7 @@ package reliability
 // The rows of TestFaultMatrix: one function per upstream call.
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 func faultLoginCreate(t *testing.T, fc faultCase) {
@@ -40,7 +42,7 @@ func faultLoginCreate(t *testing.T, fc faultCase) {
 	case fc.kind == kindMalformed:
 		sid, _ := m["sessionId"].(string)
 		h.sim.ClearFaults()
-		eventually(t, "expired login", func() bool {
+		apptest.Eventually(t, waitLimit, "expired login", func() bool {
 			st := h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)
 			return st["status"] == "expired"
 		})
@@ -110,7 +112,7 @@ func faultUser(t *testing.T, fc faultCase) {
 	sim.InjectFault(fc.at("GET", "/api/v1/user"))
 	h := newHarness(t, options{sim: sim, key: sim.NewAPIKey(),
 		timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Account = shortTimeout })})
-	eventually(t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 	s := h.expect("GET", "/api/cloud/status", "", 200)
 	if s["reason"] != "api_key_present_not_authenticated" || s["hasApiKey"] != true || s["connected"] != true || s["userId"] != nil {
 		t.Fatalf("status after a failed identity check = %v", s)
@@ -123,7 +125,7 @@ func faultUser(t *testing.T, fc faultCase) {
 
 func faultCredits(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Account = shortTimeout })})
-	eventually(t, "first balance", func() bool { return h.svc.Snapshot().Credits.UpdatedAt != nil })
+	apptest.Eventually(t, waitLimit, "first balance", func() bool { return h.svc.Snapshot().Credits.UpdatedAt != nil })
 	h.sim.InjectFault(fc.at("GET", "/api/v1/credits/balance"))
 	m := h.expect("GET", "/api/cloud/credits?fresh=1", "", 200)
 	msg, _ := m["error"].(string)
@@ -137,7 +139,7 @@ func faultCredits(t *testing.T, fc faultCase) {
 	h.sim.ClearFaults()
 	// ?fresh=1 fetches at most once per FreshMinGap, so recovery shows on
 	// the first fresh read after the gap, not necessarily on the next one.
-	eventually(t, "a balance after the fault", func() bool {
+	apptest.Eventually(t, waitLimit, "a balance after the fault", func() bool {
 		return h.expect("GET", "/api/cloud/credits?fresh=1", "", 200)["balance"] != nil
 	})
 }
@@ -270,7 +272,7 @@ func faultHeartbeat(t *testing.T, fc faultCase) {
 	}
 	// Heartbeats resumed.
 	n := h.sim.CountRequests("POST", "/api/v1/milady/agents/"+id+"/bridge")
-	eventually(t, "heartbeats after reconnecting", func() bool {
+	apptest.Eventually(t, waitLimit, "heartbeats after reconnecting", func() bool {
 		return h.sim.CountRequests("POST", "/api/v1/milady/agents/"+id+"/bridge") >= n+2
 	})
 }
@@ -344,7 +346,7 @@ func faultStream(t *testing.T, fc faultCase) {
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("stream answer %d %q", r.status, r.header.Get("Content-Type"))
 	}
-	events := readSSE(r.body)
+	events := apptest.ReadSSE(t, bytes.NewReader(r.body))
 	if len(events) == 0 {
 		t.Fatalf("empty stream: %q", r.body)
 	}
@@ -352,18 +354,18 @@ func faultStream(t *testing.T, fc faultCase) {
 	if fc.kind == kindSlowBody {
 		var text strings.Builder
 		for _, ev := range events {
-			if ev.typ == "chunk" {
-				text.WriteString(jsonField(t, ev.data, "text"))
+			if ev.Event == "chunk" {
+				text.WriteString(jsonField(t, ev.Data, "text"))
 			}
 		}
-		if last.typ != "done" || !strings.Contains(text.String(), "stream this") {
+		if last.Event != "done" || !strings.Contains(text.String(), "stream this") {
 			t.Fatalf("slow stream = %q", r.body)
 		}
 	} else {
-		if last.typ != "error" {
-			t.Fatalf("stream ended with %q, want an error event: %q", last.typ, r.body)
+		if last.Event != "error" {
+			t.Fatalf("stream ended with %q, want an error event: %q", last.Event, r.body)
 		}
-		msg := jsonField(t, last.data, "error")
+		msg := jsonField(t, last.Data, "error")
 		if fc.kind == kindMalformed {
 			// The bridge answered JSON where a stream was due: the
 			// client reports the body it got.
@@ -379,8 +381,8 @@ func faultStream(t *testing.T, fc faultCase) {
 	}
 	h.alive()
 	h.sim.ClearFaults()
-	ok := readSSE(h.expectStream(`{"text":"again"}`))
-	if len(ok) == 0 || ok[len(ok)-1].typ != "done" {
+	ok := apptest.ReadSSE(t, bytes.NewReader(h.expectStream(`{"text":"again"}`)))
+	if len(ok) == 0 || ok[len(ok)-1].Event != "done" {
 		t.Fatalf("stream after the fault = %v", ok)
 	}
 }

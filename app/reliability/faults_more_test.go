@@ -8,6 +8,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // TestUntrustedCertificate: a cloud whose certificate the app does not
@@ -35,7 +37,7 @@ func TestUntrustedCertificate(t *testing.T) {
 		sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 10})
 		id := trustedAgent(t, sim)
 		h := newHarness(t, options{sim: sim, key: sim.NewAPIKey(), rootCAs: x509.NewCertPool()})
-		eventually(t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+		apptest.Eventually(t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 		if s := h.expect("GET", "/api/cloud/status", "", 200); s["reason"] != "api_key_present_not_authenticated" {
 			t.Errorf("status = %v", s)
 		}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // shortTimeout is the client timeout of the call under test in the timeout
@@ -128,7 +130,7 @@ func loggedIn(t *testing.T, o options) *harness {
 	}
 	o.key = o.sim.NewAPIKey()
 	h := newHarness(t, o)
-	eventually(t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 	return h
 }
 

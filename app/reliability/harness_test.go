@@ -239,12 +239,6 @@ func (h *harness) alive() {
 	}
 }
 
-// eventually polls cond until it holds or waitLimit passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	apptest.Eventually(t, waitLimit, what, cond)
-}
-
 // login runs the REST login through the simulator's Approve step and
 // returns the key the Service adopted (read from its environment seam).
 func (h *harness) login() string {
@@ -257,10 +251,10 @@ func (h *harness) login() string {
 	if err := h.sim.ApproveSession(sid); err != nil {
 		h.t.Fatal(err)
 	}
-	eventually(h.t, "authenticated", func() bool {
+	apptest.Eventually(h.t, waitLimit, "authenticated", func() bool {
 		return h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)["status"] == "authenticated"
 	})
-	eventually(h.t, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
+	apptest.Eventually(h.t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
 	key := h.env.Get("ELIZAOS_CLOUD_API_KEY")
 	if key == "" {
 		h.t.Fatal("no key in the environment after login")

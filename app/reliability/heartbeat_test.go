@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/milady-ai/milady-cloud/cloud"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // beatManager beats every few milliseconds with Milady's failure threshold
@@ -57,7 +59,7 @@ func TestHeartbeatOutages(t *testing.T) {
 				rec.waitState(t, mark, "disconnected", is(cloud.StateDisconnected))
 			case c.states == "":
 				// The outage is over once two more beats went through.
-				eventually(t, "beats after the outage", func() bool {
+				apptest.Eventually(t, waitLimit, "beats after the outage", func() bool {
 					return h.sim.CountRequests("POST", bridgePath(id)) >= b0+c.beats+3
 				})
 			default:
@@ -111,7 +113,7 @@ func giveUp(t *testing.T, h *harness, rec *stateRecorder, mark int, id string) {
 	h.sim.FailHeartbeats(0)
 	other := h.createAgent("Witness")
 	h.connect(other)
-	eventually(t, "five heartbeats of the second agent", func() bool {
+	apptest.Eventually(t, waitLimit, "five heartbeats of the second agent", func() bool {
 		return h.sim.CountRequests("POST", bridgePath(other)) >= 5
 	})
 	if n := h.sim.CountRequests("POST", bridgePath(id)); n != after {

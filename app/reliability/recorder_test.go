@@ -1,9 +1,7 @@
 package reliability
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,36 +9,6 @@ import (
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
 )
-
-// sseEvent is one Server-Sent Event.
-type sseEvent struct {
-	typ  string
-	data string
-}
-
-// readSSE parses a whole SSE body (chat streams end by themselves).
-func readSSE(body []byte) []sseEvent {
-	var out []sseEvent
-	var cur sseEvent
-	sc := bufio.NewScanner(strings.NewReader(string(body)))
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if cur.typ != "" || cur.data != "" {
-				out = append(out, cur)
-			}
-			cur = sseEvent{}
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "event:"):
-			cur.typ = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
-		case strings.HasPrefix(line, "data:"):
-			cur.data = strings.TrimSpace(strings.TrimPrefix(line, "data:"))
-		}
-	}
-	return out
-}
 
 // stateRecorder follows Service.Subscribe() and keeps every event, so a
 // test can assert on the sequence of connection states.

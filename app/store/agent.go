@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -36,9 +37,10 @@ func localAgentTx(ctx context.Context, tx *sql.Tx, d *DB) (string, error) {
 
 // SetSecret stores a secret of the local agent (creating the agent record if
 // needed), e.g. ELIZAOS_CLOUD_API_KEY at login. The file is 0600; values
-// are not encrypted.
+// are not encrypted. The WAL is checkpointed afterwards so that the value it
+// replaced is gone from disk at once (see checkpoint).
 func (d *DB) SetSecret(ctx context.Context, name, value string) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
 		id, err := localAgentTx(ctx, tx, d)
 		if err != nil {
 			return err
@@ -51,17 +53,54 @@ func (d *DB) SetSecret(ctx context.Context, name, value string) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return d.checkpoint(ctx)
 }
 
 // DeleteSecret removes a secret of the local agent (at log-out); a secret
-// that is not there is not an error.
+// that is not there is not an error. The WAL is checkpointed afterwards, so
+// the value is in no file of the data folder once this returns.
 func (d *DB) DeleteSecret(ctx context.Context, name string) error {
-	if _, err := d.db.ExecContext(ctx,
+	if _, err := d.exec(ctx,
 		`DELETE FROM agent_secrets WHERE name = ? AND agent_uuid = (SELECT agent_uuid FROM local_agent WHERE id = 1)`,
 		name); err != nil {
 		return fmt.Errorf("delete secret %s: %w", name, err)
 	}
-	return nil
+	return d.checkpoint(ctx)
+}
+
+// checkpoint copies the WAL into the database file and truncates it. A
+// deleted or replaced secret otherwise lingers in the WAL (the page images
+// of earlier transactions) until the next automatic checkpoint or a clean
+// shutdown, and survives a kill; secure_delete then zeroes it in the main
+// file as the page is written back. TRUNCATE waits (through the busy
+// timeout) for readers that still use the old WAL frames.
+//
+// Writers of this package are held off meanwhile (writeMu), since SQLite's
+// sleeping busy handler lets a stream of writers starve the checkpoint;
+// a reader still in the old WAL can make it busy, so it is tried again.
+func (d *DB) checkpoint(ctx context.Context) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	var busy, logFrames, done int
+	for try := 0; ; try++ {
+		if err := d.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("checkpoint database: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == 20 {
+			return fmt.Errorf("checkpoint database: still busy after %d tries", try+1)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("checkpoint database: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Secret returns a secret of the local agent and whether it is set.
@@ -81,7 +120,7 @@ func (d *DB) Secret(ctx context.Context, name string) (string, bool, error) {
 
 // SetFlag stores a small piece of app state, e.g. "logged_out".
 func (d *DB) SetFlag(ctx context.Context, name, value string) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO flags (name, value, updated_at) VALUES (?, ?, ?)
+	if _, err := d.exec(ctx, `INSERT INTO flags (name, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		name, value, ms(d.now())); err != nil {
 		return fmt.Errorf("save flag %s: %w", name, err)
@@ -104,7 +143,7 @@ func (d *DB) Flag(ctx context.Context, name string) (string, bool, error) {
 
 // DeleteFlag removes a flag; a flag that is not set is not an error.
 func (d *DB) DeleteFlag(ctx context.Context, name string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM flags WHERE name = ?`, name); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM flags WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("delete flag %s: %w", name, err)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -32,6 +33,8 @@ type DB struct {
 	path string
 	now  func() time.Time // stamps updated_at columns; replaced in tests
 	keep retention
+	// writeMu is held shared by every write and exclusively by checkpoint.
+	writeMu sync.RWMutex
 }
 
 // retention bounds the history tables so the file does not grow forever.
@@ -41,6 +44,9 @@ type retention struct {
 	connEvents    int           // newest connection events kept
 	backupsPer    int           // newest backup records kept per agent
 	chatPerRoom   int           // newest chat messages kept per agent and room
+	chatRooms     int           // most recently used rooms kept per agent
+	chatTotal     int           // newest chat messages kept over all agents
+	chatBytes     int64         // the database's used pages beyond which the oldest chat goes
 	defaultLimit  int           // rows a history query returns when limit <= 0
 	maxQueryLimit int           // and at most
 }
@@ -51,6 +57,9 @@ var defaultRetention = retention{
 	connEvents:    5_000,
 	backupsPer:    500,
 	chatPerRoom:   1_000,
+	chatRooms:     100,
+	chatTotal:     100_000,
+	chatBytes:     256 << 20,
 	defaultLimit:  1_000,
 	maxQueryLimit: 10_000,
 }
@@ -163,6 +172,8 @@ func (d *DB) Close() error {
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE, see Open).
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	d.writeMu.RLock()
+	defer d.writeMu.RUnlock()
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -175,6 +186,13 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// exec runs one write statement outside a transaction.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.writeMu.RLock()
+	defer d.writeMu.RUnlock()
+	return d.db.ExecContext(ctx, query, args...)
 }
 
 // limit clamps a caller's row limit.

@@ -12,8 +12,11 @@ import (
 //
 // History is bounded as it is written: balance samples older than 30 days
 // (measured from the newest sample) are dropped and at most 50,000 kept;
-// the newest 5,000 connection events, 500 backup records per agent and
-// 1,000 chat messages per agent and room are kept.
+// the newest 5,000 connection events and 500 backup records per agent are
+// kept. Chat history is capped as a whole, since any local client can
+// invent rooms: 1,000 messages per room, the 100 most recently used rooms
+// per agent, 100,000 messages in all, and when the database's used space
+// passes 256 MiB (long messages) the oldest messages go first.
 
 // BalanceSample is one credit-balance reading, for the balance chart and the
 // burn-rate estimate.
@@ -190,7 +193,7 @@ func (d *DB) AddChatMessage(ctx context.Context, m ChatMessage) error {
 			m.AgentID, m.RoomID, d.keep.chatPerRoom); err != nil {
 			return fmt.Errorf("prune chat messages: %w", err)
 		}
-		return nil
+		return d.pruneChat(ctx, tx, m.AgentID, m.RoomID)
 	})
 }
 
@@ -234,4 +237,61 @@ func pruneNewest(ctx context.Context, tx *sql.Tx, table, groupCol string, keep i
 		return fmt.Errorf("prune %s: %w", table, err)
 	}
 	return nil
+}
+
+// pruneChat bounds chat history beyond one room after a message was added
+// to agentID's roomID. Each step is cheap on the common path: the room
+// count is only checked when the room is new, the total is a range on the
+// rowid, and the size comes from two O(1) pragmas.
+func (d *DB) pruneChat(ctx context.Context, tx *sql.Tx, agentID, roomID string) error {
+	var inRoom int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM chat_messages
+		WHERE agent_id = ? AND room_id = ? LIMIT 2)`, agentID, roomID).Scan(&inRoom); err != nil {
+		return fmt.Errorf("count chat messages: %w", err)
+	}
+	if inRoom == 1 { // a new room: drop the least recently used beyond the cap
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_messages WHERE agent_id = ? AND room_id IN (
+				SELECT room_id FROM chat_messages WHERE agent_id = ?
+				GROUP BY room_id ORDER BY MAX(id) DESC LIMIT -1 OFFSET ?)`,
+			agentID, agentID, d.keep.chatRooms); err != nil {
+			return fmt.Errorf("prune chat rooms: %w", err)
+		}
+	}
+	// Ids grow with every insert, so the newest chatTotal messages all have
+	// ids above MAX(id) - chatTotal (fewer when earlier ones were pruned).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chat_messages
+		WHERE id <= (SELECT MAX(id) FROM chat_messages) - ?`, d.keep.chatTotal); err != nil {
+		return fmt.Errorf("prune chat history: %w", err)
+	}
+	for range 32 {
+		used, err := usedBytes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if used <= d.keep.chatBytes {
+			return nil
+		}
+		// The oldest tenth (at least one) of the messages, until it fits.
+		res, err := tx.ExecContext(ctx, `DELETE FROM chat_messages WHERE id IN (
+				SELECT id FROM chat_messages ORDER BY id
+				LIMIT MAX(1, (SELECT COUNT(*) FROM chat_messages) / 10))`)
+		if err != nil {
+			return fmt.Errorf("prune chat history by size: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// usedBytes is the space the database's live pages take (the file minus its
+// free list, which SQLite reuses before growing the file).
+func usedBytes(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var used int64
+	if err := tx.QueryRowContext(ctx, `SELECT (p.page_count - f.freelist_count) * s.page_size
+		FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s`).Scan(&used); err != nil {
+		return 0, fmt.Errorf("read database size: %w", err)
+	}
+	return used, nil
 }

@@ -140,6 +140,9 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 				events = nil // the Service is gone; keep serving Quit
 				continue
 			}
+			if older(ev.Snapshot, snap) {
+				continue
+			}
 			snap = ev.Snapshot
 			render()
 		case <-c.rerender:
@@ -171,6 +174,13 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 			go c.guard(func() { c.act.quit() })
 		}
 	}
+}
+
+// older reports whether next was taken before cur, so rendering it would
+// show a state that has already been replaced. Unnumbered snapshots (0,
+// test doubles) are never older.
+func older(next, cur app.Snapshot) bool {
+	return next.Seq != 0 && cur.Seq != 0 && next.Seq <= cur.Seq
 }
 
 // rendering is one state of the tray: the menu and the icon.

@@ -405,3 +405,31 @@ func TestDrainTimesOut(t *testing.T) {
 		t.Errorf("timeout not logged: %s", logs)
 	}
 }
+
+// A snapshot numbered at or below the one rendered last is dropped: the
+// tray never goes back to an older state, even when the stream hands it
+// one late.
+func TestLoopIgnoresOlderSnapshots(t *testing.T) {
+	first := app.Snapshot{Seq: 1}
+	h := startHarness(t, first, true)
+	h.view.next(t) // "Not logged in"
+	newer := loggedIn(cloud.State{State: cloud.StateConnected, AgentID: "a1", AgentName: "Remilia"})
+	newer.Seq = 5
+	stale := loggedIn(cloud.State{State: cloud.StateDisconnected})
+	stale.Seq = 4
+	h.b.Push(newer)
+	if a := h.view.next(t); a.menu.Status.Title != "Connected — Remilia" {
+		t.Fatalf("after seq 5: %+v", a.menu.Status)
+	}
+	h.b.Push(stale)
+	same := newer
+	same.Seq = 5
+	same.Connection.State = cloud.StateError
+	h.b.Push(same)
+	last := app.Snapshot{Seq: 6}
+	h.b.Push(last)
+	// The next render must be seq 6's: 4 (older) and a second 5 were dropped.
+	if a := h.view.next(t); a.menu.Status.Title != "Not logged in" {
+		t.Fatalf("rendered a stale snapshot: %+v", a.menu.Status)
+	}
+}

@@ -41,7 +41,10 @@ type Request struct {
 	Path   string
 	Query  string
 	Auth   string // "x-api-key" | "bearer" | ""
-	At     time.Time
+	// UserAgent is the client's User-Agent header, so tests can check
+	// that the app names itself and its version.
+	UserAgent string
+	At        time.Time
 }
 
 // maxRequests bounds the request log in long demo sessions.
@@ -55,7 +58,7 @@ func (s *Server) record(r *http.Request) {
 	} else if _, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		auth = "bearer"
 	}
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: auth, At: s.now()}
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: auth, UserAgent: r.UserAgent(), At: s.now()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.st.requests) >= maxRequests {

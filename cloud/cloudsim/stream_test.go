@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/milady-ai/milady-cloud/cloud"
 )
 
 type sseEvent struct {
@@ -64,23 +67,26 @@ func streamRaw(t *testing.T, s *Server, agentID, body, apiKey string) (int, http
 	return res.StatusCode, res.Header, chunks
 }
 
+// parseEvents reads raw with the app's own SSE parser; each event's data
+// must be JSON.
 func parseEvents(t *testing.T, raw string) []sseEvent {
 	t.Helper()
 	var out []sseEvent
-	for _, block := range strings.Split(strings.TrimSpace(raw), "\n\n") {
-		var ev sseEvent
-		for _, line := range strings.Split(block, "\n") {
-			if v, ok := strings.CutPrefix(line, "event: "); ok {
-				ev.event = v
-			} else if v, ok := strings.CutPrefix(line, "data: "); ok {
-				if err := json.Unmarshal([]byte(v), &ev.data); err != nil {
-					t.Fatalf("event data %q: %v", v, err)
-				}
-			}
+	r := cloud.NewSSEReader(strings.NewReader(raw))
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("parse events %q: %v", raw, err)
+		}
+		ev := sseEvent{event: e.Event}
+		if err := json.Unmarshal([]byte(e.Data), &ev.data); err != nil {
+			t.Fatalf("event data %q: %v", e.Data, err)
 		}
 		out = append(out, ev)
 	}
-	return out
 }
 
 func TestStreamEventsInOrder(t *testing.T) {

@@ -112,6 +112,7 @@ async function api(req, res, url) {
   const m = req.method;
   const agentMatch = p.match(/^\/api\/cloud\/agents\/([0-9a-f-]{36})(?:\/(\w+))?$/);
   if (p === '/api/health') return json(res, 200, { ok: true, app: 'milady-cloud', version: 'mock' });
+  if (p === '/api/cloud/snapshot') return json(res, 200, snapshot());
   if (p === '/api/cloud/events') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
     res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot())}\n\n`);
@@ -202,7 +203,7 @@ async function api(req, res, url) {
         return json(res, 200, { ok: true, backup: backup('manual') });
       case 'restore': {
         const b = await body(req);
-        return json(res, 200, { ok: true, restoredFromBackupId: b.backupId, snapshotType: 'manual', createdAt: now() });
+        return json(res, 200, { ok: true, restore: { restoredFromBackupId: b.backupId, snapshotType: 'manual', createdAt: now() } });
       }
       default:
         return json(res, 404, { error: 'Not found' });

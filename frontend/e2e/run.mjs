@@ -221,7 +221,7 @@ step('a heartbeat outage shows Reconnecting, then Connected again', async () => 
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
 });
 
-step('backups: snapshot now, then restore after confirming', async () => {
+step('backups: snapshot now, then restore it after confirming', async () => {
   await byId('nav-agents').click();
   await row().getByTestId('agent-backups').click();
   const panel = row().getByTestId('backups-panel');
@@ -229,10 +229,19 @@ step('backups: snapshot now, then restore after confirming', async () => {
   const before = await panel.getByTestId('backup-row').count();
   await panel.getByTestId('snapshot-now').click();
   await panel.getByTestId('backup-row').nth(before).waitFor();
-  await panel.getByTestId('backup-row').first().getByRole('button', { name: 'Restore' }).click();
+  // The newest backup is listed first: the one just taken.
+  const newest = panel.getByTestId('backup-row').first();
+  const taken = await newest.locator('td').first().getAttribute('title');
+  const type = (await newest.locator('td').nth(1).textContent())?.trim();
+  assert(taken && type === 'manual', `the new backup row shows ${type} taken ${taken}`);
+  await newest.getByRole('button', { name: 'Restore' }).click();
   await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
   await byId('confirm-ok').click();
-  await byId('notice').filter({ hasText: /restored/ }).waitFor();
+  // The toast is worded from the cloud's restore answer: it names the
+  // backup's type and time, so a misread answer cannot pass.
+  const said = `${agentName} was restored from the manual backup of ${taken}.`;
+  await byId('notice').filter({ hasText: said }).waitFor();
+  assert(!(await panel.getByRole('alert').isVisible()), 'the backups panel shows an error after the restore');
 });
 
 step('the views are reachable with the keyboard', async () => {

@@ -5,6 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"testing"
+	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
 )
 
 // Env records the environment the Service sets (the API key at login), so
@@ -96,4 +100,35 @@ func (b *Buffer) String() string {
 // above.
 func Logger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Sub is an app.Subscription a test feeds by hand: what the test sends on
+// Ch is what the face under test receives; Closed is closed when the face
+// lets go of the subscription.
+type Sub struct {
+	Ch     chan app.Event
+	Closed chan struct{}
+	once   sync.Once
+}
+
+// NewSub returns a subscription whose channel holds buf events.
+func NewSub(buf int) *Sub {
+	return &Sub{Ch: make(chan app.Event, buf), Closed: make(chan struct{})}
+}
+
+// C is the stream the face reads.
+func (s *Sub) C() <-chan app.Event { return s.Ch }
+
+// Close records that the face released the subscription.
+func (s *Sub) Close() { s.once.Do(func() { close(s.Closed) }) }
+
+// Send delivers ev, failing the test if the face does not take it within
+// 5 s.
+func (s *Sub) Send(t testing.TB, ev app.Event) {
+	t.Helper()
+	select {
+	case s.Ch <- ev:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the subscriber did not receive %q", ev.Type)
+	}
 }

@@ -93,20 +93,26 @@ func NewService(t testing.TB, c ServiceConfig) (*app.Service, *store.DB) {
 	return svc, db
 }
 
-// Eventually polls cond every 5 ms until it holds, failing the test when
-// within passes first. It is for what the app does on its own time
-// (a login completing, a reconnect), where no event tells the test.
+// Eventually polls cond until it holds, failing the test when within
+// passes first. It is the one polling helper of the tests, for what the
+// app does on its own time (a login completing, a reconnect, a process
+// answering), where no event tells the test. The first polls come 5 ms
+// apart, then the gap doubles up to 100 ms, so a quick condition is seen
+// at once and a slow one (an HTTP call to a child process) does not load
+// the machine.
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
+	gap := 5 * time.Millisecond
 	for !cond() {
+		tick := time.NewTimer(gap)
 		select {
 		case <-tick.C:
 		case <-deadline.C:
+			tick.Stop()
 			t.Fatalf("timed out after %s waiting for %s", within, what)
 		}
+		gap = min(2*gap, 100*time.Millisecond)
 	}
 }

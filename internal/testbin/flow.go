@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
 // App drives a running app's REST API through the steps a user takes.
@@ -52,7 +54,7 @@ func (a App) Login(t testing.TB, approve func(sessionID string)) string {
 	}
 	approve(sid)
 	var prefix string
-	Poll(t, a.Wait, "login authenticated", func() bool {
+	apptest.Eventually(t, a.Wait, "login authenticated", func() bool {
 		st := Call(t, a.HTTP, "GET", status, nil, 200)
 		prefix, _ = st["keyPrefix"].(string)
 		return st["status"] == "authenticated"
@@ -103,15 +105,15 @@ func (a App) Chat(t testing.TB, agentID string) {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("chat stream: HTTP %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
-	events := ReadSSE(t, resp.Body)
-	if len(events) < 2 || events[len(events)-1].Name != "done" {
+	events := apptest.ReadSSE(t, resp.Body)
+	if len(events) < 2 || events[len(events)-1].Event != "done" {
 		t.Fatalf("stream events = %v, want chunks then done", events)
 	}
 	var text strings.Builder
 	for _, e := range events[:len(events)-1] {
 		var c struct{ Text string }
-		if e.Name != "chunk" || json.Unmarshal([]byte(e.Data), &c) != nil {
-			t.Fatalf("stream event %q %q before the end, want chunks: %v", e.Name, e.Data, events)
+		if e.Event != "chunk" || json.Unmarshal([]byte(e.Data), &c) != nil {
+			t.Fatalf("stream event %q %q before the end, want chunks: %v", e.Event, e.Data, events)
 		}
 		text.WriteString(c.Text)
 	}

@@ -1,14 +1,11 @@
 package testbin
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 )
 
 // Call makes a JSON request (body nil for none), requires the status and
@@ -46,21 +43,6 @@ func Call(t testing.TB, c *http.Client, method, url string, body any, want int) 
 	return out
 }
 
-// Poll calls check every 50 ms until it returns true, failing the test
-// after d.
-func Poll(t testing.TB, d time.Duration, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %s", what, d)
-		}
-		<-tick.C
-	}
-}
-
 // Get walks nested JSON objects: Get(o, "connection", "state"); nil when
 // a step is missing.
 func Get(o map[string]any, path ...string) any {
@@ -73,36 +55,4 @@ func Get(o map[string]any, path ...string) any {
 		v = m[k]
 	}
 	return v
-}
-
-// Event is one Server-Sent Event.
-type Event struct{ Name, Data string }
-
-// ReadSSE reads a finite event stream to its end; comments are skipped.
-func ReadSSE(t testing.TB, r io.Reader) []Event {
-	t.Helper()
-	var out []Event
-	var cur Event
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if cur.Name != "" || cur.Data != "" {
-				out = append(out, cur)
-			}
-			cur = Event{}
-		case strings.HasPrefix(line, "event:"):
-			cur.Name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
-		case strings.HasPrefix(line, "data:"):
-			if cur.Data != "" {
-				cur.Data += "\n"
-			}
-			cur.Data += strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("read event stream: %v", err)
-	}
-	return out
 }

@@ -92,7 +92,8 @@ func (p *proc) stop() {
 func startApp(bin, work string) *proc {
 	dir, err := os.MkdirTemp(work, "app-")
 	must(err)
-	cfg := filepath.Join(dir, "milady.json")
+	// --sim keeps its own milady.json in <state>/sim.
+	cfg := filepath.Join(dir, "state", "sim", "milady.json")
 	env := []string{"MILADY_STATE_DIR=" + filepath.Join(dir, "state"), "MILADY_CONFIG_PATH=" + cfg,
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "xdg"), "DISPLAY=", "WAYLAND_DISPLAY=", "MILADY_API_TOKEN="}
 	p, logs := startProc(env, bin, "--headless", "--sim", "--port", "0")

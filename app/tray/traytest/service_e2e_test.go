@@ -102,7 +102,7 @@ func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
 
 	// Reconnect through "Connect to Remilia", as a user does every day.
 	item.ClickLabel(t, l, "Connect to Remilia")
-	waitFor(t, "the second provision request", func() bool { return r.sim.CountRequests("POST", provisionPath) == 2 })
+	apptest.Eventually(t, wait, "the second provision request", func() bool { return r.sim.CountRequests("POST", provisionPath) == 2 })
 	l = item.WaitLabels(t, "Connected — Remilia", "Balance: $25.00", "---", "Disconnect from Remilia", "Open Dashboard",
 		"Top up credits…", "---", "Start at login", "---", "Log out", "Quit")
 	p = item.WaitProps(t, "the connected tooltip", func(p traytest.ItemProps) bool { return p.Tooltip == "Connected — Remilia" })
@@ -225,7 +225,7 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 	setBalance := func(v float64) {
 		t.Helper()
 		r.sim.SetBalance(v)
-		waitFor(t, fmt.Sprintf("the Service to see a balance of %.2f", v), func() bool {
+		apptest.Eventually(t, wait, fmt.Sprintf("the Service to see a balance of %.2f", v), func() bool {
 			got := r.svc.Credits(ctx, true)
 			return got.Balance != nil && *got.Balance == v
 		})
@@ -272,7 +272,7 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 	notices := r.svc.Snapshot().NoticeCount
 	setBalance(10)
 	setBalance(0.20) // critical while silenced
-	waitFor(t, "the silenced critical notice", func() bool { return r.svc.Snapshot().NoticeCount > notices })
+	apptest.Eventually(t, wait, "the silenced critical notice", func() bool { return r.svc.Snapshot().NoticeCount > notices })
 	if n := r.svc.Snapshot().LastNotice; n == nil || n.Level != "critical" || !strings.Contains(n.Message, "$0.20") {
 		t.Errorf("last notice = %+v, want the critical one for $0.20", n)
 	}

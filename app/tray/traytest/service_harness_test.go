@@ -130,7 +130,7 @@ func (r *serviceRig) startTray() bool {
 func (r *serviceRig) approvePendingLogin() {
 	r.t.Helper()
 	var sid string
-	waitFor(r.t, "a pending login", func() bool {
+	apptest.Eventually(r.t, wait, "a pending login", func() bool {
 		l := r.svc.Snapshot().Login
 		sid = l.SessionID
 		return l.Status == "pending" && sid != ""
@@ -138,7 +138,7 @@ func (r *serviceRig) approvePendingLogin() {
 	if err := r.sim.ApproveSession(sid); err != nil {
 		r.t.Fatalf("approve login session: %v", err)
 	}
-	waitFor(r.t, "logged in", func() bool {
+	apptest.Eventually(r.t, wait, "logged in", func() bool {
 		s := r.svc.Snapshot()
 		return s.LoggedIn && s.IdentityChecked
 	})
@@ -175,10 +175,4 @@ func (r *serviceRig) checkLogs() {
 			return
 		}
 	}
-}
-
-// waitFor polls cond until it holds, failing after the harness deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	apptest.Eventually(t, wait, what, cond)
 }

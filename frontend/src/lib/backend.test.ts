@@ -192,7 +192,8 @@ describe('REST backend', () => {
   });
 
   it('uses the documented paths and bodies', async () => {
-    const { b, calls } = restWith(() => json(200, { ok: true, samples: [], backups: [], agent: {} }));
+    const restore = { restoredFromBackupId: 'b1', snapshotType: 'manual', createdAt: '2026-03-01T12:00:00Z' };
+    const { b, calls } = restWith(() => json(200, { ok: true, samples: [], backups: [], agent: {}, restore }));
     await b.getCredits(true);
     await b.getCredits(false);
     await b.getCreditHistory();
@@ -293,15 +294,29 @@ describe('REST backend', () => {
     await expect(refused.b.streamChat('hi', 'r', () => {})).rejects.toThrow('Not connected to an agent');
   });
 
-  it('pulls a snapshot as the first message of the event stream and hangs up', async () => {
-    let signal: AbortSignal | undefined;
-    const { b } = restWith((_url, init) => {
-      signal = init.signal ?? undefined;
-      return sseResponse([`event: snapshot\ndata: ${JSON.stringify(snap({ version: '9.9' }))}\n\n`], true);
-    });
+  it('pulls the snapshot from GET /api/cloud/snapshot', async () => {
+    const { b, calls } = restWith(() => json(200, snap({ version: '9.9' })));
     const s = await b.getSnapshot();
     expect(s.version).toBe('9.9');
-    expect(signal?.aborted).toBe(true);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual(['GET /api/cloud/snapshot']);
+  });
+
+  it('unwraps the envelopes the Go handlers write (restore, backup, agent)', async () => {
+    const restore = { restoredFromBackupId: 'b7', snapshotType: 'manual', createdAt: '2026-03-01T12:00:00Z' };
+    const backup = { id: 'b7', snapshotType: 'manual', sizeBytes: 12, createdAt: '2026-03-01T12:00:00Z' };
+    const { b } = restWith((url) => {
+      if (url.endsWith('/restore')) return json(200, { ok: true, restore });
+      if (url.endsWith('/snapshot')) return json(200, { ok: true, backup });
+      return json(200, { ok: true, agent: { id: 'a1', agentName: 'Ada' } });
+    });
+    expect(await b.restoreAgent('a1', '')).toEqual(restore);
+    expect(await b.snapshotAgent('a1')).toEqual(backup);
+    expect((await b.getAgent('a1')).agentName).toBe('Ada');
+  });
+
+  it('says so when an answer lacks the object it must carry', async () => {
+    const { b } = restWith(() => json(200, { ok: true }));
+    await expect(b.restoreAgent('a1', '')).rejects.toThrow('The app answered without the restore result.');
   });
 
   it('opens the top-up page in a new tab without an opener', async () => {

@@ -8,20 +8,34 @@ import { readSSE, type SSEMessage } from './sse';
 import {
   EVENT_TYPES,
   type Agent,
+  type AgentResponse,
+  type AgentsResponse,
   type AppEvent,
   type BalanceSample,
   type Backup,
+  type BackupResponse,
+  type BackupsResponse,
+  type ChatChunk,
+  type ChatChunkEvent,
+  type ChatDoneEvent,
+  type ChatErrorEvent,
+  type ChatHistoryResponse,
   type ChatMessage,
   type ChatReply,
   type ConnectResult,
   type CreateAgentInput,
+  type CreditHistoryResponse,
   type CreditsResponse,
   type LoginStart,
   type LoginStatus,
+  type RestoreResponse,
   type RestoreResult,
   type Snapshot,
   type StatusView,
+  type WailsApp,
 } from './types';
+
+export type { WailsApp };
 
 /** Whether the event stream is delivering (the REST face can lose it). */
 export type LiveState = 'connecting' | 'open' | 'down';
@@ -94,37 +108,16 @@ export function toError(e: unknown): Error {
   return new BackendError(String(e));
 }
 
-// ---------------------------------------------------------------- Wails
-
-/** The bound Go facade (app/desktop), as Wails generates it. */
-export interface WailsApp {
-  GetSnapshot(): Promise<Snapshot>;
-  GetStatus(): Promise<StatusView>;
-  Login(): Promise<LoginStart>;
-  CancelLogin(): Promise<void>;
-  Logout(): Promise<void>;
-  GetCredits(fresh: boolean): Promise<CreditsResponse>;
-  GetCreditHistory(): Promise<BalanceSample[] | null>;
-  ListAgents(): Promise<Agent[] | null>;
-  CreateAgent(input: CreateAgentInput): Promise<Agent>;
-  GetAgent(id: string): Promise<Agent>;
-  ConnectAgent(id: string): Promise<ConnectResult>;
-  DisconnectAgent(id: string): Promise<void>;
-  ShutdownAgent(id: string): Promise<void>;
-  SuspendAgent(id: string): Promise<void>;
-  ResumeAgent(id: string): Promise<void>;
-  ListBackups(id: string): Promise<Backup[] | null>;
-  SnapshotAgent(id: string): Promise<Backup>;
-  RestoreAgent(id: string, backupId: string): Promise<RestoreResult>;
-  SendChat(text: string, roomId: string): Promise<ChatReply>;
-  StreamChat(requestId: string, text: string, roomId: string): Promise<ChatReply>;
-  ChatHistory(roomId: string): Promise<ChatMessage[] | null>;
-  SetNotifications(on: boolean): Promise<void>;
-  SetStartAtLogin(on: boolean): Promise<void>;
-  OpenTopUp(): Promise<void>;
-  OpenURL(url: string): Promise<void>;
-  ReportReady(): Promise<void>;
+/**
+ * present returns a result the Go side declares nullable (a pointer) but
+ * always sets on success; a missing one is the app's fault, said plainly.
+ */
+function present<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new BackendError(`The app answered without ${what}.`);
+  return v;
 }
+
+// ---------------------------------------------------------------- Wails
 
 /** The part of the Wails JS runtime used here. */
 export interface WailsRuntime {
@@ -185,21 +178,22 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
     getCredits: (fresh) => call(() => go.GetCredits(fresh)),
     getCreditHistory: () => list(() => go.GetCreditHistory()),
     listAgents: () => list(() => go.ListAgents()),
-    createAgent: (input) => call(() => go.CreateAgent(input)),
-    getAgent: (id) => call(() => go.GetAgent(id)),
+    createAgent: async (input) => present(await call(() => go.CreateAgent(input)), 'the agent'),
+    getAgent: async (id) => present(await call(() => go.GetAgent(id)), 'the agent'),
     connectAgent: (id) => call(() => go.ConnectAgent(id)),
     disconnectAgent: (id) => call(() => go.DisconnectAgent(id)),
     shutdownAgent: (id) => call(() => go.ShutdownAgent(id)),
     suspendAgent: (id) => call(() => go.SuspendAgent(id)),
     resumeAgent: (id) => call(() => go.ResumeAgent(id)),
     listBackups: (id) => list(() => go.ListBackups(id)),
-    snapshotAgent: (id) => call(() => go.SnapshotAgent(id)),
-    restoreAgent: (id, backupId) => call(() => go.RestoreAgent(id, backupId)),
+    snapshotAgent: async (id) => present(await call(() => go.SnapshotAgent(id)), 'the backup'),
+    restoreAgent: async (id, backupId) =>
+      present(await call(() => go.RestoreAgent(id, backupId)), 'the restore result'),
     sendChat: (text, roomId) => call(() => go.SendChat(text, roomId)),
     streamChat: async (text, roomId, onChunk) => {
       const requestId = newRequestId();
       const off = on(rt, CHAT_CHUNK_EVENT, (data) => {
-        const c = data as { requestId?: string; text?: string } | undefined;
+        const c = data as Partial<ChatChunk> | undefined;
         if (c && c.requestId === requestId && typeof c.text === 'string') onChunk(c.text);
       });
       try {
@@ -395,37 +389,7 @@ export function createRestBackend(deps: RestDeps): Backend {
 
   return {
     kind: 'rest',
-    // The REST API has no snapshot endpoint: the event stream always opens
-    // with the whole state, so a pull reads that first message and hangs up.
-    getSnapshot: async () => {
-      const ctl = new AbortController();
-      let res: Response;
-      try {
-        res = await deps.fetch(`${base}/api/cloud/events`, {
-          headers: headers(false),
-          credentials: 'same-origin',
-          signal: ctl.signal,
-        });
-      } catch {
-        throw new BackendError(UNREACHABLE);
-      }
-      if (!res.ok) throw await failure(res);
-      if (!res.body) throw new BackendError('The event stream could not be read.');
-      let snap: Snapshot | null = null;
-      const done = readSSE(res.body, (m) => {
-        if (snap === null && (m.event === 'snapshot' || m.event === 'state')) {
-          try {
-            snap = JSON.parse(m.data) as Snapshot;
-          } catch {
-            return;
-          }
-          ctl.abort();
-        }
-      }, ctl.signal);
-      await done.catch(() => undefined);
-      if (snap === null) throw new BackendError('The app did not send its state.');
-      return snap;
-    },
+    getSnapshot: () => call<Snapshot>('GET', '/api/cloud/snapshot'),
     getStatus: () => call('GET', '/api/cloud/status'),
     login: async () => {
       // Opened before the first await: still inside the click's user
@@ -457,13 +421,11 @@ export function createRestBackend(deps: RestDeps): Backend {
     },
     getCredits: (fresh) => call('GET', `/api/cloud/credits${fresh ? '?fresh=1' : ''}`),
     getCreditHistory: async () =>
-      (await call<{ samples?: BalanceSample[] | null }>('GET', '/api/cloud/credits/history')).samples ?? [],
-    listAgents: async () => (await call<{ agents?: Agent[] | null }>('GET', '/api/cloud/agents')).agents ?? [],
-    createAgent: async (input) => (await call<{ agent: Agent }>('POST', '/api/cloud/agents', input)).agent,
-    getAgent: async (id) => {
-      const r = await call<{ agent?: Agent } & Partial<Agent>>('GET', agent(id));
-      return r.agent ?? (r as Agent);
-    },
+      (await call<CreditHistoryResponse>('GET', '/api/cloud/credits/history')).samples ?? [],
+    listAgents: async () => (await call<AgentsResponse>('GET', '/api/cloud/agents')).agents ?? [],
+    createAgent: async (input) =>
+      present((await call<AgentResponse>('POST', '/api/cloud/agents', input)).agent, 'the agent'),
+    getAgent: async (id) => present((await call<AgentResponse>('GET', agent(id))).agent, 'the agent'),
     connectAgent: (id) => call('POST', agent(id, 'connect')),
     disconnectAgent: async (id) => {
       await call('POST', agent(id, 'disconnect'));
@@ -477,19 +439,12 @@ export function createRestBackend(deps: RestDeps): Backend {
     resumeAgent: async (id) => {
       await call('POST', agent(id, 'resume'));
     },
-    listBackups: async (id) =>
-      (await call<{ backups?: Backup[] | null }>('GET', agent(id, 'backups'))).backups ?? [],
-    snapshotAgent: async (id) => {
-      const r = await call<{ backup?: Backup } & Partial<Backup>>('POST', agent(id, 'snapshot'));
-      return r.backup ?? (r as Backup);
-    },
+    listBackups: async (id) => (await call<BackupsResponse>('GET', agent(id, 'backups'))).backups ?? [],
+    snapshotAgent: async (id) =>
+      present((await call<BackupResponse>('POST', agent(id, 'snapshot'))).backup, 'the backup'),
     restoreAgent: async (id, backupId) => {
-      const r = await call<{ result?: RestoreResult } & Partial<RestoreResult>>(
-        'POST',
-        agent(id, 'restore'),
-        backupId ? { backupId } : {},
-      );
-      return r.result ?? (r as RestoreResult);
+      const r = await call<RestoreResponse>('POST', agent(id, 'restore'), backupId ? { backupId } : {});
+      return present(r.restore, 'the restore result');
     },
     sendChat: (text, roomId) => call('POST', '/api/chat', { text, roomId }),
     streamChat: async (text, roomId, onChunk) => {
@@ -500,33 +455,29 @@ export function createRestBackend(deps: RestDeps): Backend {
       let result: ChatReply | null = null;
       let error: string | null = null;
       await readSSE(res.body, (m) => {
-        let data: Record<string, unknown> = {};
+        let data: unknown;
         try {
-          data = JSON.parse(m.data) as Record<string, unknown>;
+          data = JSON.parse(m.data);
         } catch {
           return;
         }
-        if (m.event === 'chunk' && typeof data.text === 'string') {
-          reply += data.text;
-          onChunk(data.text);
+        if (m.event === 'chunk') {
+          const { text } = data as ChatChunkEvent;
+          reply += text;
+          onChunk(text);
         } else if (m.event === 'done') {
-          result = { text: reply, agentId: typeof data.agentId === 'string' ? data.agentId : '' };
+          result = { text: reply, agentId: (data as ChatDoneEvent).agentId };
         } else if (m.event === 'error') {
-          error = typeof data.error === 'string' ? data.error : 'The agent failed to reply.';
+          error = (data as ChatErrorEvent).error || 'The agent failed to reply.';
         }
       });
       if (error !== null) throw new BackendError(error);
       if (result === null) throw new BackendError('The reply was cut off before it finished.');
       return result;
     },
-    chatHistory: async (roomId) => {
-      const r = await call<{ messages?: ChatMessage[] | null } | ChatMessage[] | null>(
-        'GET',
-        `/api/chat/history?roomId=${encodeURIComponent(roomId)}`,
-      );
-      if (Array.isArray(r)) return r;
-      return r?.messages ?? [];
-    },
+    chatHistory: async (roomId) =>
+      (await call<ChatHistoryResponse>('GET', `/api/chat/history?roomId=${encodeURIComponent(roomId)}`))
+        .messages ?? [],
     setNotifications: async (on) => {
       await call('POST', '/api/settings', { notifications: on });
     },

@@ -3,6 +3,7 @@ import type { Snapshot } from './types';
 
 export function snap(over: Partial<Snapshot> = {}): Snapshot {
   return {
+    seq: 0,
     version: '1.0.0',
     sim: true,
     baseUrl: 'https://127.0.0.1:9443',

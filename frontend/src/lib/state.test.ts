@@ -55,7 +55,7 @@ describe('reduce', () => {
   it('turns notices into a bounded list of toasts', () => {
     let s = withSnap();
     for (let i = 0; i < MAX_TOASTS + 2; i++) {
-      s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: `m${i}` } }, NOW);
+      s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: `m${i}`, at: '2026-03-01T12:00:00Z' } }, NOW);
     }
     expect(s.toasts.map((t) => t.message)).toEqual(['m2', 'm3', 'm4', 'm5']);
     expect(new Set(s.toasts.map((t) => t.id)).size).toBe(MAX_TOASTS);
@@ -63,12 +63,24 @@ describe('reduce', () => {
   });
 
   it('drops balance toasts once the balance is fine again', () => {
-    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical' } }, NOW);
-    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed' } }, NOW);
+    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical', at: '2026-03-01T12:00:00Z' } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed', at: '2026-03-01T12:00:00Z' } }, NOW);
     s = reduce(s, { type: 'credits', data: { balance: 1, low: true, critical: false, topUpUrl: '' } }, NOW);
     expect(s.toasts).toHaveLength(2);
     s = reduce(s, { type: 'credits', data: { balance: 25, low: false, critical: false, topUpUrl: '' } }, NOW);
     expect(s.toasts.map((t) => t.message)).toEqual(['backup failed']);
+  });
+
+  it('drops a snapshot numbered at or below the one shown', () => {
+    const s5 = withSnap(snap({ seq: 5 }));
+    const stale = reduce(s5, { type: 'state', data: snap({ seq: 4, loggedIn: false }) }, NOW);
+    expect(stale).toBe(s5);
+    expect(reduce(s5, { type: 'snapshot', data: snap({ seq: 5, loggedIn: false }) }, NOW)).toBe(s5);
+    const s6 = reduce(s5, { type: 'state', data: snap({ seq: 6, loggedIn: false }) }, NOW);
+    expect(s6.snapshot?.seq).toBe(6);
+    expect(s6.snapshot?.loggedIn).toBe(false);
+    // Unnumbered snapshots are always taken.
+    expect(reduce(s6, { type: 'state', data: snap() }, NOW).snapshot?.seq).toBeUndefined();
   });
 
   it('asks for a refetch only when a login completes', () => {
@@ -125,6 +137,33 @@ describe('createAppStore', () => {
     f.pulls[0].resolve(snap()); // taken before the event: stale
     await new Promise((r) => setTimeout(r, 0));
     expect(get(store).snapshot?.connection.state).toBe('reconnecting');
+  });
+
+  it('ignores a pulled snapshot older than one the stream delivered', async () => {
+    const f = fakeBackend();
+    const store = createAppStore(f.backend, () => NOW);
+    store.start();
+    f.emit({ type: 'state', data: snap({ seq: 7, connection: { state: 'connected', since: 'b' } }) });
+    void store.refresh(); // a second pull, started after the event
+    f.pulls[1].resolve(snap({ seq: 6, connection: { state: 'reconnecting', since: 'a' } }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(get(store).snapshot?.seq).toBe(7);
+    expect(get(store).snapshot?.connection.state).toBe('connected');
+  });
+
+  it('after the stream dropped, takes the restarted app\'s lower numbers', () => {
+    const f = fakeBackend();
+    const store = createAppStore(f.backend, () => NOW);
+    store.start();
+    f.emit({ type: 'snapshot', data: snap({ seq: 900 }) });
+    f.emit({ type: 'state', data: snap({ seq: 3 }) });
+    expect(get(store).snapshot?.seq).toBe(900);
+    f.live('down');
+    f.live('connecting');
+    f.emit({ type: 'snapshot', data: snap({ seq: 1, loggedIn: false }) });
+    expect(get(store).snapshot?.seq).toBe(1);
+    f.emit({ type: 'state', data: snap({ seq: 1 }) });
+    expect(get(store).snapshot?.loggedIn).toBe(false); // numbering applies again
   });
 
   it('refetches the snapshot when a login completes', async () => {

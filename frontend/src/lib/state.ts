@@ -7,7 +7,10 @@ import { writable, type Readable } from 'svelte/store';
 import type { Backend, LiveState } from './backend';
 import type { AppEvent, BackupEvent, Notice, Snapshot } from './types';
 
-export interface Toast extends Notice {
+/** A message the dashboard shows itself has no time; one from the stream has the Notice's. */
+export type LocalNotice = Omit<Notice, 'at'> & { at?: string };
+
+export interface Toast extends LocalNotice {
   id: number;
 }
 
@@ -21,6 +24,12 @@ export interface AppState {
   loadError: string | null;
   /** Bumped on every event that replaces the snapshot (see createAppStore). */
   generation: number;
+  /**
+   * Set when the event stream dropped: the app may have restarted and
+   * numbers its snapshots from 1 again, so the next one is taken whatever
+   * its number.
+   */
+  resync: boolean;
   nextId: number;
 }
 
@@ -31,6 +40,7 @@ export const initialState: AppState = {
   live: 'connecting',
   loadError: null,
   generation: 0,
+  resync: false,
   nextId: 1,
 };
 
@@ -38,16 +48,28 @@ export const initialState: AppState = {
 export const MAX_TOASTS = 4;
 
 /**
+ * older reports whether next was taken before cur (by the app's snapshot
+ * numbers), so showing it would roll the dashboard back to a state that
+ * has already been replaced. Unnumbered snapshots are never older.
+ */
+export function older(next: Snapshot, cur: Snapshot): boolean {
+  return !!next.seq && !!cur.seq && next.seq <= cur.seq;
+}
+
+/**
  * reduce applies one event. `snapshot` and `state` replace the snapshot;
  * the partial events patch it; an event that needs a snapshot is dropped
- * while there is none (the pull that follows includes it).
+ * while there is none (the pull that follows includes it). A snapshot older
+ * than the one shown is dropped (see `older`), unless the stream dropped
+ * since (`resync`).
  */
 export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
   const snap = s.snapshot;
   switch (ev.type) {
     case 'snapshot':
     case 'state':
-      return { ...s, snapshot: ev.data, generation: s.generation + 1, loadError: null };
+      if (snap && !s.resync && older(ev.data, snap)) return s;
+      return { ...s, snapshot: ev.data, generation: s.generation + 1, loadError: null, resync: false };
     case 'credits': {
       if (!snap) return s;
       // A balance warning is moot once the balance is fine again.
@@ -111,7 +133,7 @@ export interface AppStore extends Readable<AppState> {
   refresh(): Promise<void>;
   dismiss(id: number): void;
   /** toast shows a local message (e.g. an action's success). */
-  toast(n: Notice): void;
+  toast(n: LocalNotice): void;
 }
 
 /** createAppStore binds the reducer to a backend. */
@@ -145,7 +167,7 @@ export function createAppStore(backend: Backend, now: () => Date = () => new Dat
           apply(ev);
           if (needsRefetch(ev)) void refresh();
         },
-        (live) => set({ ...state, live }),
+        (live) => set({ ...state, live, resync: state.resync || live === 'down' }),
       );
       void refresh();
       return stop;

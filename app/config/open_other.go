@@ -1,0 +1,6 @@
+//go:build !unix
+
+package config
+
+// openNonBlock is 0 where FIFOs cannot appear as plain files.
+const openNonBlock = 0

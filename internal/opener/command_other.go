@@ -1,0 +1,6 @@
+//go:build !unix && !windows
+
+package opener
+
+// command has no helper on this platform.
+func command(string) (string, []string, error) { return "", nil, errNoHelper }

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# release-check.sh VERSION OUTDIR — checks the Linux artifacts that
+# `make deb tarball` left in OUTDIR:
+#   1. lintian (0 errors, 0 warnings), desktop-file-validate and appstreamcli
+#      on the .deb's files; the man page names every flag of --help;
+#   2. the tarball's install.sh into a temporary home: files, Exec path,
+#      --version, then --uninstall leaves nothing behind;
+#   3. as root: apt-get install ./….deb, milady-cloud --version, a headless
+#      start answering /api/health, apt-get remove leaving none of its files.
+# Part 3 changes the system's packages, so it runs only as root (CI) and
+# says SKIP otherwise.
+set -euo pipefail
+
+VERSION=${1:?version}
+OUT=${2:?output folder}
+NAME=milady-cloud
+DEB="$OUT/${NAME}_${VERSION}_amd64.deb"
+TGZ="$OUT/$NAME-$VERSION-linux-amd64.tar.gz"
+TMP=$(mktemp -d)
+APP_PID=""
+INSTALLED=""
+cleanup() {
+  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
+  # A failed check must not leave the package on the machine.
+  [ -n "$INSTALLED" ] && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq remove "$NAME" >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "release-check: FAIL: $*" >&2; exit 1; }
+step() { echo "release-check: $*"; }
+[ -f "$DEB" ] || fail "no $DEB (run make deb)"
+[ -f "$TGZ" ] || fail "no $TGZ (run make tarball)"
+
+# --- 1. static checks of the .deb -------------------------------------------
+step "lintian $(basename "$DEB")"
+rc=0
+lintian --fail-on error,warning --display-info --tag-display-limit 0 "$DEB" >"$TMP/lintian.log" 2>&1 || rc=$?
+sed 's/^/  /' "$TMP/lintian.log"
+[ "$rc" = 0 ] || fail "lintian reports errors or warnings (exit $rc)"
+
+dpkg-deb -x "$DEB" "$TMP/deb"
+# lintian reports a missing BIND_NOW only as info: check the hardening here.
+elf="$TMP/deb/usr/bin/$NAME"
+readelf -h "$elf" | grep -q 'Type: *DYN' || fail "the binary is not PIE"
+readelf -lW "$elf" | grep -q GNU_RELRO || fail "the binary has no RELRO segment"
+readelf -dW "$elf" | grep -q 'FLAGS.*BIND_NOW\|FLAGS_1.*NOW' || fail "the binary is not linked with -z now"
+desktop-file-validate "$TMP/deb/usr/share/applications/$NAME.desktop" || fail "desktop-file-validate"
+appstreamcli validate --no-net "$TMP/deb/usr/share/metainfo/"*.metainfo.xml >"$TMP/as.log" 2>&1 ||
+  { cat "$TMP/as.log"; fail "appstreamcli validate"; }
+step "desktop-file-validate, appstreamcli validate: ok"
+
+# The man page is written by hand: every flag --help lists must be in it.
+help=$("$TMP/deb/usr/bin/$NAME" --help 2>&1 || true)
+man=$(zcat "$TMP/deb/usr/share/man/man1/$NAME.1.gz")
+for flag in $(grep -o '^ *-[a-z-]*' <<<"$help" | tr -d ' -'); do
+  grep -qF -- "\\-\\-$flag" <<<"$man" || fail "the man page lacks --$flag"
+done
+step "man page covers every flag of --help"
+
+# --- 2. the tarball's install.sh into a temporary home -----------------------
+home="$TMP/home"
+mkdir -p "$home" "$TMP/tar"
+tar -C "$TMP/tar" -xzf "$TGZ"
+src="$TMP/tar/$NAME-$VERSION-linux-amd64"
+HOME="$home" XDG_CONFIG_HOME="$home/.config" "$src/install.sh" >"$TMP/install.log" ||
+  { cat "$TMP/install.log"; fail "install.sh"; }
+local_="$home/.local"
+for f in bin/$NAME share/applications/$NAME.desktop share/icons/hicolor/48x48/apps/$NAME.png \
+  share/icons/hicolor/256x256/apps/$NAME.png share/man/man1/$NAME.1.gz; do
+  [ -f "$local_/$f" ] || fail "install.sh did not install $f"
+done
+grep -qx "Exec=$local_/bin/$NAME" "$local_/share/applications/$NAME.desktop" ||
+  fail "the installed menu entry does not run $local_/bin/$NAME"
+desktop-file-validate "$local_/share/applications/$NAME.desktop" || fail "installed desktop file"
+got=$("$local_/bin/$NAME" --version)
+[ "$got" = "$NAME $VERSION" ] || fail "tarball binary --version: got '$got', want '$NAME $VERSION'"
+# Start at login, as the app writes it, must go with the program.
+mkdir -p "$home/.config/autostart"
+printf '[Desktop Entry]\nExec=%s --hidden\n' "$local_/bin/$NAME" >"$home/.config/autostart/$NAME.desktop"
+HOME="$home" XDG_CONFIG_HOME="$home/.config" "$local_/share/doc/$NAME/install.sh" --uninstall >"$TMP/uninstall.log" ||
+  { cat "$TMP/uninstall.log"; fail "install.sh --uninstall"; }
+left=$(cd "$home" && find . -mindepth 1 ! -path ./.config ! -path ./.config/autostart ! -path ./.local ! -path ./.local/share ! -path ./.local/bin)
+[ -z "$left" ] || fail "install.sh --uninstall left: $left"
+step "tarball: install.sh into \$HOME/.local and --uninstall: ok"
+
+# --- 3. install, run and remove the .deb (root only) -------------------------
+if [ "$(id -u)" != 0 ]; then
+  echo "release-check: SKIP apt-get install/remove of the .deb: needs root (CI runs as root)"
+  exit 0
+fi
+apt_get() {
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq "$@" >"$TMP/apt.log" 2>&1 ||
+    { cat "$TMP/apt.log"; fail "apt-get $*"; }
+}
+t0=$(date +%s.%N)
+apt_get install --no-install-recommends "$(cd "$(dirname "$DEB")" && pwd)/$(basename "$DEB")"
+t1=$(date +%s.%N)
+INSTALLED=1
+[ "$(dpkg-query -W -f='${Version}' $NAME)" = "$VERSION" ] || fail "dpkg does not list $NAME $VERSION"
+files=$(dpkg -L $NAME | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+[ -n "$files" ] || fail "dpkg -L lists no files"
+got=$(/usr/bin/$NAME --version)
+[ "$got" = "$NAME $VERSION" ] || fail "installed --version: got '$got', want '$NAME $VERSION'"
+
+# A headless start in a throw-away home, against the built-in simulator so
+# that nothing leaves the machine.
+state="$TMP/run"
+mkdir -p "$state/home"
+HOME="$state/home" XDG_CONFIG_HOME="$state/home/.config" XDG_DATA_HOME="$state/home/.local/share" \
+  MILADY_STATE_DIR="$state/state" MILADY_CONFIG_PATH="$state/milady.json" \
+  env -u DISPLAY -u WAYLAND_DISPLAY -u MILADY_API_TOKEN -u MILADY_PORT \
+  /usr/bin/$NAME --headless --sim --port 0 >"$state/out" 2>"$state/log" &
+APP_PID=$!
+url=""
+for _ in $(seq 1 300); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$state/out" | head -1 || true)
+  [ -n "$url" ] && break
+  kill -0 "$APP_PID" 2>/dev/null || { cat "$state/log"; fail "the installed app exited early"; }
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$state/log"; fail "the installed app printed no URL"; }
+health=$(curl -fsS --max-time 5 "$url/api/health") || fail "GET $url/api/health"
+grep -q '"ok":true' <<<"$health" && grep -q "\"version\":\"$VERSION\"" <<<"$health" ||
+  fail "unexpected /api/health: $health"
+kill -TERM "$APP_PID"
+rc=0
+wait "$APP_PID" || rc=$?
+APP_PID=""
+[ "$rc" = 0 ] || { cat "$state/log"; fail "the installed app exited $rc on SIGTERM"; }
+step "installed: --version and /api/health ($health) ok"
+
+t2=$(date +%s.%N)
+apt_get remove "$NAME"
+t3=$(date +%s.%N)
+INSTALLED=""
+status=$(dpkg-query -W -f='${db:Status-Abbrev}' $NAME 2>/dev/null || true)
+case "$status" in "" | un* | pn*) ;; *) fail "after remove dpkg says '$status' (want not installed)" ;; esac
+while read -r f; do
+  [ ! -e "$f" ] || fail "apt-get remove left $f"
+done <<<"$files"
+step "apt-get install $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s, remove $(awk "BEGIN{printf \"%.1f\", $t3 - $t2}") s: $(wc -l <<<"$files") files installed and removed cleanly"
