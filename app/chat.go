@@ -24,6 +24,9 @@ func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
 	if in.RoomID == "" {
 		in.RoomID = "web-chat"
 	}
+	if err := checkRoomID(in.RoomID); err != nil {
+		return nil, err
+	}
 	if in.ChannelType == "" {
 		in.ChannelType = "DM"
 	}
@@ -81,6 +84,9 @@ func (s *Service) storeChat(agentID, room, role, text string) {
 func (s *Service) ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error) {
 	if roomID == "" {
 		roomID = "web-chat"
+	}
+	if err := checkRoomID(roomID); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	agent := s.conn.AgentID

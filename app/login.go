@@ -22,7 +22,6 @@ type loginSession struct {
 	keyPrefix  string
 	errMsg     string
 	done       bool
-	foreign    bool // first seen in a status poll, not started here
 	cancel     context.CancelFunc
 }
 
@@ -102,6 +101,10 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 func (s *Service) openBrowser(url string) {
 	if s.opts.Opener == nil {
 		s.log.Info("open this address in a browser to log in", "url", url)
+		return
+	}
+	if !s.opens.allow(s.clk.Now()) {
+		s.log.Debug("browser opened moments ago; not opening it again")
 		return
 	}
 	if err := s.opts.Opener.Open(url); err != nil {
@@ -203,8 +206,9 @@ func (s *Service) CancelLogin() {
 	}
 }
 
-// LoginStatus polls a session upstream (REST). A session this app already
-// completed answers "authenticated" again on every later poll.
+// LoginStatus polls a session this app started upstream (REST). A session
+// this app already completed answers "authenticated" again on every later
+// poll; any other id answers "expired" without contacting the cloud.
 func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error) {
 	if sessionID == "" {
 		return LoginStatus{}, InvalidInput("sessionId query parameter is required")
@@ -212,21 +216,14 @@ func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatu
 	s.mu.Lock()
 	ls := s.sessions[sessionID]
 	anon, baseErr := s.anon, s.baseErr
-	if ls == nil {
-		// Polls of sessions this app did not start are remembered too (so
-		// a completed one keeps answering "authenticated"), but bounded;
-		// the sessions this app started are never forgotten.
-		if len(s.sessions) >= 256 {
-			for id, l := range s.sessions {
-				if l.foreign {
-					delete(s.sessions, id)
-				}
-			}
-		}
-		ls = &loginSession{id: sessionID, status: "pending", foreign: true, cancel: func() {}}
-		s.sessions[sessionID] = ls
-	}
 	s.mu.Unlock()
+	if ls == nil {
+		// Only sessions this instance started are ever polled upstream:
+		// any web page can make the browser fetch this URL (an <img> sends
+		// no Origin), and polling a session the attacker approved would log
+		// the app in to the attacker's account. Unknown ids cost nothing.
+		return LoginStatus{Status: "expired", Error: "Session not found or expired"}, nil
+	}
 	if anon == nil {
 		return LoginStatus{Status: "error", Error: "Invalid Eliza Cloud base URL"}, &Error{Status: http.StatusBadRequest, Message: fmt.Sprint(baseErr), Err: baseErr}
 	}

@@ -113,6 +113,7 @@ type Service struct {
 	pubMu sync.Mutex
 
 	mu             sync.Mutex
+	opens          openGate // debounces browser opens
 	baseURL        string
 	baseErr        error
 	anon           *cloud.Client // no key: login calls
@@ -242,8 +243,8 @@ func (s *Service) setBaseURL() {
 	}
 	c, err := cloud.NewClient(s.clientOptions(base, ""))
 	if err != nil {
-		s.baseURL, s.baseErr, s.anon = base, err, nil
-		s.log.Error("cloud base URL refused", "url", base, "err", err)
+		s.baseURL, s.baseErr, s.anon = cloud.RedactURL(base), err, nil
+		s.log.Error("cloud base URL refused", "url", cloud.RedactURL(base), "err", err)
 		return
 	}
 	s.baseURL, s.baseErr, s.anon = c.BaseURL(), nil, c

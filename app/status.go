@@ -95,10 +95,16 @@ func (s *Service) publishSettings() {
 	s.hub.publish(Event{Type: EventSettings, Data: snap.Settings, Snapshot: snap})
 }
 
-// OpenTopUp opens the billing page in the browser.
+// OpenTopUp opens the billing page in the browser. Within OpenInterval of
+// the last browser open it does nothing and still succeeds: the page is
+// already opening.
 func (s *Service) OpenTopUp() error {
 	if s.opts.Opener == nil {
 		return errors.New("no browser available: open " + cloud.TopUpURL)
+	}
+	if !s.opens.allow(s.clk.Now()) {
+		s.log.Debug("top-up page opened moments ago; not opening it again")
+		return nil
 	}
 	return s.opts.Opener.Open(cloud.TopUpURL)
 }

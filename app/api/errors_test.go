@@ -34,6 +34,7 @@ func TestClassify(t *testing.T) {
 		{"wrapped app.Error", wrap(app.InvalidInput("bad thing")), 400, "bad thing", false},
 		{"app.Error without status falls through", &app.Error{Message: "x", Err: cloud.ErrNotFound}, 404, "", false},
 		{"HTTPStatus interface", wrap(statusErr{}), 418, "teapot", false},
+		{"invalid room id", fmt.Errorf("chat: %w", app.ErrInvalidRoomID), 400, app.ErrInvalidRoomID.Error(), false},
 		{"not logged in", notLoggedIn(), 401, "Not connected to Eliza Cloud", false},
 		{"not configured", wrap(cloud.ErrNotConfigured), 401, "Not connected to Eliza Cloud", false},
 		{"insufficient credits sentinel", wrap(&cloud.HTTPError{Status: 402, Message: "pay up"}), 402, "pay up", false},
