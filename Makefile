@@ -123,9 +123,9 @@ windows: deps-windows deps-go frontend
 	@rm -f rsrc_windows_amd64.syso
 	scripts/windows/sign.sh build/windows-unsigned/milady-cloud.exe $(WIN_EXE)
 	cd build/windows && makensis -V2 -DVERSION=$(VERSION) -DVERSION4=$(WINVERSION) \
-	  -DEXE=$(CURDIR)/$(WIN_EXE) -DOUTFILE=$(CURDIR)/build/windows-unsigned/setup.exe \
+	  -DEXE=$(CURDIR)/$(WIN_EXE) -DOUTFILE=$(CURDIR)/build/windows-unsigned/installer.exe \
 	  "-DSIGN=$(CURDIR)/scripts/windows/sign.sh" installer.nsi
-	scripts/windows/sign.sh build/windows-unsigned/setup.exe $(WIN_SETUP)
+	scripts/windows/sign.sh build/windows-unsigned/installer.exe $(WIN_SETUP)
 	@ls -l $(WIN_EXE) $(WIN_SETUP)
 
 ## test-windows: the Windows build under Wine (scripts/wine/test.sh)

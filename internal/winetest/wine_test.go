@@ -86,7 +86,7 @@ func (w wine) run(t *testing.T, name string, args ...string) int {
 // TestHeadlessLoginSavesKey starts the signed .exe with --headless --sim
 // under Wine: /api/health answers (the database opened through its
 // file:///C:/… URI), a login through the simulator's approve step saves the
-// key in %APPDATA%\milady\milady.json (config writes without a folder
+// key in %LOCALAPPDATA%\milady\milady.json (config writes without a folder
 // fsync), and a second instance on the same port finds the first by the
 // WSAEADDRINUSE code and hands off to it.
 func TestHeadlessLoginSavesKey(t *testing.T) {
@@ -104,8 +104,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		t.Fatalf("health = %v", health)
 	}
 	t.Logf("/api/health answered %s after the start", time.Since(start).Round(time.Millisecond))
-	if db := w.userFile(t, filepath.Join("AppData", "Local", "milady-cloud", "milady-cloud.db")); db == "" {
-		t.Fatal("no database in %LOCALAPPDATA%\\milady-cloud")
+	if db := w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "milady-cloud.db")); db == "" {
+		t.Fatalf("no database in the state folder %s", `%USERPROFILE%\.local\share\milady-cloud`)
 	}
 
 	sm, err := app.WaitFor(app.Stderr, simLine, startBound)
@@ -122,8 +122,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		testbin.Call(t, sim, "POST", sm[1]+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
 	})
 	var cfg map[string]any
-	testbin.Poll(t, pollBound, "the key saved in %APPDATA%\\milady\\milady.json", func() bool {
-		p := w.userFile(t, filepath.Join("AppData", "Roaming", "milady", "milady.json"))
+	testbin.Poll(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady\\milady.json", func() bool {
+		p := w.userFile(t, filepath.Join("AppData", "Local", "milady", "milady.json"))
 		if p == "" {
 			return false
 		}

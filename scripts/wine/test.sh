@@ -75,9 +75,9 @@ for p in "${pkgs[@]}"; do
      ${skip[$p]:+-test.skip "${skip[$p]}"}) >"$log" 2>&1
   rc=$?
   set -e
-  pass=$(grep -c '^\s*--- PASS' "$log" || true)
+  ran=$(grep -c '^=== RUN' "$log" || true)
   if [[ $rc -eq 0 ]]; then
-    echo "wine: ok   $p ($pass tests)"
+    echo "wine: ok   $p ($ran tests and subtests)"
     continue
   fi
   # The messages of each failed test other than the cleanup error, and any
@@ -89,7 +89,7 @@ for p in "${pkgs[@]}"; do
     /^(panic:|fatal error:|\*\*\* Test killed)/ { print }
     END { if (fails == 0) print "exited with a failure but no failed test" }' "$log")
   if [[ -z "$other" ]]; then
-    echo "wine: ok   $p ($pass tests; only Wine's temp-dir cleanup error reported)"
+    echo "wine: ok   $p ($ran tests and subtests; failures only from Wine's temp-dir cleanup)"
   else
     echo "wine: FAIL $p:"; echo "$other" | sed 's/^/    /'
     failed=1
