@@ -19,6 +19,9 @@ SetCompressor /SOLID lzma
 !define COMPANY "Milady AI"
 !define EXENAME "milady-cloud.exe"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\MiladyCloud"
+; The app's "Start at login" setting writes this value (app/autostart).
+!define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
+!define RUNVALUE "Milady Cloud"
 
 Name "${APPNAME}"
 OutFile "${OUTFILE}"
@@ -78,10 +81,12 @@ Section "Install"
   WriteRegDWORD HKCU "${UNINSTKEY}" "EstimatedSize" $0
 SectionEnd
 
-; The uninstaller removes what the installer put there. The user's config
-; (milady.json) and data (the database) stay, as with other apps, so that a
-; reinstall finds the login again.
+; The uninstaller removes what the installer put there, and the start-at-
+; login entry, which would otherwise point at a missing program. The user's
+; config (milady.json) and data (the database) stay, as with other apps, so
+; that a reinstall finds the login again.
 Section "Uninstall"
+  DeleteRegValue HKCU "${RUNKEY}" "${RUNVALUE}"
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   Delete "$INSTDIR\${EXENAME}"
   Delete "$INSTDIR\uninstall.exe"

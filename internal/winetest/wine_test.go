@@ -159,7 +159,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 // TestInstallerInstallsAndUninstalls runs the signed installer silently
 // (/S, per user, no admin), checks the program, the uninstaller, the
 // Start-menu shortcut and the Add/Remove Programs entry under HKCU, then
-// runs the uninstaller silently and checks that all of them are gone.
+// runs the uninstaller silently and checks that all of them are gone,
+// together with the start-at-login entry in HKCU\…\Run.
 func TestInstallerInstallsAndUninstalls(t *testing.T) {
 	w := setup(t)
 	if code := w.run(t, "setup", w.setup, "/S"); code != 0 {
@@ -185,6 +186,12 @@ func TestInstallerInstallsAndUninstalls(t *testing.T) {
 		t.Fatalf("Add/Remove Programs entry %s:\n%s", key, out)
 	}
 
+	// What "Start at login" writes; the uninstaller must remove it.
+	const runKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+	if code := w.run(t, "reg add", "reg", "add", runKey, "/v", "Milady Cloud", "/d", `"C:\x\milady-cloud.exe" --hidden`, "/f"); code != 0 {
+		t.Fatalf("reg add %s exited %d", runKey, code)
+	}
+
 	// NSIS uninstallers copy themselves to %TEMP% and return at once, so
 	// the removal is awaited by polling.
 	if code := w.run(t, "uninstall", w.userFile(t, installed[1]), "/S"); code != 0 {
@@ -200,6 +207,9 @@ func TestInstallerInstallsAndUninstalls(t *testing.T) {
 	})
 	if out := regQuery(t, w, key); strings.Contains(out, "Milady Cloud") {
 		t.Fatalf("the Add/Remove Programs entry survived the uninstall:\n%s", out)
+	}
+	if out := regQuery(t, w, runKey); strings.Contains(out, "Milady Cloud") {
+		t.Fatalf("the start-at-login entry survived the uninstall:\n%s", out)
 	}
 }
 
