@@ -76,8 +76,9 @@ run: build
 
 ## test: every test: Go (race), tray and notifications on a private D-Bus,
 ## frontend unit tests, the dashboard in headless Chromium, the attacks of the
-## red-team suite against the binary, the window under Xvfb, the Linux packages
-test: deps build lint test-go test-tray test-frontend test-e2e test-redteam test-window release-check
+## red-team suite against the binary, the window under Xvfb, the Linux packages,
+## the Windows build under Wine
+test: deps build lint test-go test-tray test-frontend test-e2e test-redteam test-window release-check test-windows
 	@echo "make test: all suites passed"
 
 ## generate: the dashboard's TypeScript contract from the Go types
@@ -137,7 +138,7 @@ version:
 	@scripts/version.sh --windows
 
 ## release: every artifact under build/release/
-release: deb tarball
+release: deb tarball windows
 	@ls -l $(RELEASE)/*.deb $(RELEASE)/*.tar.gz
 
 ## deb: build/release/milady-cloud_<version>_amd64.deb
@@ -154,6 +155,46 @@ tarball: build
 release-check: deb tarball
 	@set -o pipefail; scripts/version_test.sh | grep -v '^ok '
 	scripts/release-check.sh $(VERSION) $(RELEASE)
+
+## windows: the signed Windows build and its per-user installer, both built
+## here without cgo (see "Windows" in README.md):
+##   build/release/milady-cloud-<v>-windows-amd64.exe and …-setup.exe
+## A real certificate: MILADY_SIGN_PFX, MILADY_SIGN_PASS (scripts/windows/sign.sh).
+# Windows version fields take only a.b.c.d.
+WINVERSION ?= $(shell scripts/version.sh --windows 2>/dev/null || echo 0.1.0.$$(git rev-list --count HEAD 2>/dev/null || echo 0))
+WIN_EXE    := build/release/milady-cloud-$(VERSION)-windows-amd64.exe
+WIN_SETUP  := build/release/milady-cloud-$(VERSION)-windows-amd64-setup.exe
+WIN_APT_PKGS := wine wine64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl
+
+.PHONY: windows deps-windows test-windows
+
+deps-windows:
+	@missing=""; for p in $(WIN_APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+windows: deps-windows deps-go frontend
+	@mkdir -p build/release build/windows-unsigned
+	$(GO) -C tools/winres run . -root $(CURDIR) -version $(WINVERSION) -display-version $(VERSION) \
+	  -name $(notdir $(WIN_EXE)) -o $(CURDIR)/rsrc_windows_amd64.syso
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags desktop,production -trimpath \
+	  -ldflags "-H windowsgui $(LDFLAGS)" -o build/windows-unsigned/milady-cloud.exe .
+	@rm -f rsrc_windows_amd64.syso
+	scripts/windows/sign.sh build/windows-unsigned/milady-cloud.exe $(WIN_EXE)
+	cd build/windows && makensis -V2 -DVERSION=$(VERSION) -DVERSION4=$(WINVERSION) \
+	  -DEXE=$(CURDIR)/$(WIN_EXE) -DOUTFILE=$(CURDIR)/build/windows-unsigned/installer.exe \
+	  "-DSIGN=$(CURDIR)/scripts/windows/sign.sh" installer.nsi
+	scripts/windows/sign.sh build/windows-unsigned/installer.exe $(WIN_SETUP)
+	@ls -l $(WIN_EXE) $(WIN_SETUP)
+
+## test-windows: the Windows build under Wine (scripts/wine/test.sh)
+test-windows: windows
+	scripts/wine/test.sh $(WIN_EXE) $(WIN_SETUP)
 
 ## fuzz: each fuzz target for 30 s
 fuzz:

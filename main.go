@@ -184,6 +184,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Backend:        a.svc,
 		Token:          token,
 		BindHost:       f.bind,
+		Port:           ln.Addr().(*net.TCPAddr).Port, // the real one, also with --port 0
 		AllowedOrigins: splitList(os.Getenv("MILADY_ALLOWED_ORIGINS")),
 		Dashboard:      dashboardFS(),
 		Logger:         logger.With("component", "api"),
@@ -200,11 +201,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	url := "http://" + ln.Addr().String() + "/"
 	if isLoopback(f.bind) {
 		url = "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "/"
+	} else if ip := net.ParseIP(strings.Trim(f.bind, "[]")); ip == nil || !ip.IsUnspecified() {
+		// The bind host as given: it is the Host and Origin the gate admits.
+		url = "http://" + net.JoinHostPort(strings.Trim(f.bind, "[]"), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) + "/"
 	}
+	openURL := url // what --open opens
 	if token != "" && os.Getenv("MILADY_API_TOKEN") != "" {
 		// The user chose this token; the fragment hands it to the browser
 		// tab (kept in sessionStorage) without it reaching any server log.
 		url += "#token=" + token
+		openURL = url
+	} else if token != "" {
+		// A generated token is never printed: the link that carries it goes
+		// to a 0600 file beside api-token, and only that file is named.
+		if file, err := saveDashboardLink(stateDir, url+"#token="+token); err != nil {
+			logger.Warn("could not save the dashboard link", "err", err)
+		} else {
+			openURL = url + "#token=" + token
+			logger.Warn("open the dashboard with the link in this file (it carries the generated API token)", "file", file)
+		}
 	}
 	logger.Info("REST API listening", "addr", ln.Addr().String(), "sim", f.sim)
 
@@ -222,7 +237,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
 		if f.open {
-			if err := open.Open(url); err != nil {
+			if err := open.Open(openURL); err != nil {
 				logger.Warn("could not open the browser", "err", err)
 			}
 		}
@@ -457,6 +472,29 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// saveDashboardLink writes link to <state>/dashboard-url as a new file
+// readable by the user alone (an old file, whatever its mode, is replaced
+// first, so the token never sits in a wider-readable file) and returns the
+// file's path.
+func saveDashboardLink(stateDir, link string) (string, error) {
+	file := filepath.Join(stateDir, "dashboard-url")
+	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("replace dashboard link: %w", err)
+	}
+	fh, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("write dashboard link: %w", err)
+	}
+	_, err = fh.WriteString(link + "\n")
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("write dashboard link: %w", err)
+	}
+	return file, nil
 }
 
 func newToken() string {

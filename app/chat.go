@@ -29,6 +29,9 @@ func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
 	if in.RoomID == "" {
 		in.RoomID = "web-chat"
 	}
+	if err := checkRoomID(in.RoomID); err != nil {
+		return nil, err
+	}
 	if in.ChannelType == "" {
 		in.ChannelType = "DM"
 	}
@@ -89,6 +92,9 @@ func (c *Chat) History(ctx context.Context, roomID string) ([]ChatMessage, error
 	s := c.s
 	if roomID == "" {
 		roomID = "web-chat"
+	}
+	if err := checkRoomID(roomID); err != nil {
+		return nil, err
 	}
 	agent := s.conn.agentOrLast()
 	out := []ChatMessage{}

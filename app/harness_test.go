@@ -18,6 +18,7 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
+	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
 // waitLimit bounds every wait for something the app does on its own time.
@@ -36,6 +37,7 @@ type harness struct {
 	db      *store.DB
 	bodies  *apptest.Buffer // every response body the test read
 	mc      *cloud.ManagerConfig
+	clk     clock.Clock // nil: the real clock
 }
 
 type harnessOpts struct {
@@ -84,6 +86,7 @@ func (h *harness) start(token string) {
 			Env:             h.env,
 			LoginPoll:       20 * time.Millisecond,
 			ManagerOverride: &mc,
+			Clock:           h.clk,
 		},
 	})
 	h.svc.Start()

@@ -17,6 +17,7 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 
 	"github.com/milady-ai/milady-cloud/internal/apptest"
+	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
 const userConfig = `{
@@ -429,7 +430,18 @@ func TestThousandConcurrentCreditReadsCostOneUpstreamCall(t *testing.T) {
 	h.login()
 	h.stop()
 	sim.SetLatency(300 * time.Millisecond)
+	// On a fake clock, so the start's own identity check and fresh balance
+	// read can finish first and the cache can then be aged past its TTL
+	// without sleeping: otherwise the start's fetch could land after the
+	// readers' shared fetch and count as a second upstream call.
+	clk := clock.NewFake(time.Now())
+	h.clk = clk
 	h.start("")
+	apptest.Eventually(t, waitLimit, "the start's balance read", func() bool {
+		s := h.svc.Snapshot()
+		return s.IdentityChecked && s.Credits.UpdatedAt != nil
+	})
+	clk.Advance(30 * time.Second) // past the 15 s cache, before the 60 s poll's first tick
 	sim.ResetRequests()
 	var wg sync.WaitGroup
 	var bad atomic.Int32

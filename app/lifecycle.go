@@ -6,7 +6,7 @@ import "sync"
 // goroutine while Wait runs ("WaitGroup misuse: Add called concurrently
 // with Wait"), and requests keep arriving while Shutdown waits, so every
 // background goroutine starts through spawn, which refuses once closing
-// has begun. Its lock is a leaf: it may be taken under s.mu.
+// has begun. Its lock is a leaf: it may be taken under any other lock.
 type life struct {
 	mu      sync.Mutex
 	closing bool

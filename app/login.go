@@ -21,7 +21,6 @@ type loginSession struct {
 	keyPrefix  string
 	errMsg     string
 	done       bool
-	foreign    bool // first seen in a status poll, not started here
 	cancel     context.CancelFunc
 }
 
@@ -89,26 +88,11 @@ func (p *loginFlow) setView(v LoginView) {
 	p.mu.Unlock()
 }
 
-// lookup is the session with this id. Polls of sessions this app did not
-// start are remembered too (so a completed one keeps answering
-// "authenticated"), but bounded; the sessions this app started are never
-// forgotten.
-func (p *loginFlow) lookup(id string) *loginSession {
+// find is the session with this id that this app started, nil if none.
+func (p *loginFlow) find(id string) *loginSession {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ls := p.sessions[id]; ls != nil {
-		return ls
-	}
-	if len(p.sessions) >= 256 {
-		for k, l := range p.sessions {
-			if l.foreign {
-				delete(p.sessions, k)
-			}
-		}
-	}
-	ls := &loginSession{id: id, status: "pending", foreign: true, cancel: func() {}}
-	p.sessions[id] = ls
-	return ls
+	return p.sessions[id]
 }
 
 func (p *loginFlow) fill(snap *Snapshot) {
@@ -175,6 +159,10 @@ func (s *Service) startLogin(ctx context.Context, open bool) (LoginStart, error)
 func (s *Service) openBrowser(url string) {
 	if s.opts.Opener == nil {
 		s.log.Info("open this address in a browser to log in", "url", url)
+		return
+	}
+	if !s.shell.opens.allow(s.clk.Now()) {
+		s.log.Debug("browser opened moments ago; not opening it again")
 		return
 	}
 	if err := s.opts.Opener.Open(url); err != nil {
@@ -262,14 +250,22 @@ func (s *Service) CancelLogin() {
 	}
 }
 
-// LoginStatus polls a session upstream (REST). A session this app already
-// completed answers "authenticated" again on every later poll.
+// LoginStatus polls a session this app started upstream (REST). A session
+// this app already completed answers "authenticated" again on every later
+// poll; any other id answers "expired" without contacting the cloud.
 func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error) {
 	if sessionID == "" {
 		return LoginStatus{}, InvalidInput("sessionId query parameter is required")
 	}
 	anon, baseErr := s.sess.anonymous()
-	ls := s.login.lookup(sessionID)
+	ls := s.login.find(sessionID)
+	if ls == nil {
+		// Only sessions this instance started are ever polled upstream:
+		// any web page can make the browser fetch this URL (an <img> sends
+		// no Origin), and polling a session the attacker approved would log
+		// the app in to the attacker's account. Unknown ids cost nothing.
+		return LoginStatus{Status: "expired", Error: "Session not found or expired"}, nil
+	}
 	if anon == nil {
 		return LoginStatus{Status: "error", Error: "Invalid Eliza Cloud base URL"}, &Error{Kind: KindInvalidInput, Message: fmt.Sprint(baseErr), Err: baseErr}
 	}

@@ -111,8 +111,8 @@ func (s *Service) setBaseURL(st config.Settings) {
 	s.sess.mu.Lock()
 	defer s.sess.mu.Unlock()
 	if err != nil {
-		s.sess.baseURL, s.sess.baseErr, s.sess.anon = base, err, nil
-		s.log.Error("cloud base URL refused", "url", base, "err", err)
+		s.sess.baseURL, s.sess.baseErr, s.sess.anon = cloud.RedactURL(base), err, nil
+		s.log.Error("cloud base URL refused", "url", cloud.RedactURL(base), "err", err)
 		return
 	}
 	s.sess.baseURL, s.sess.baseErr, s.sess.anon = c.BaseURL(), nil, c

@@ -15,6 +15,7 @@ type shell struct {
 	window        Window
 	trayAvailable bool
 	quit          func()
+	opens         openGate // debounces browser opens; its own lock
 }
 
 func (p *shell) fill(snap *Snapshot) {
@@ -67,10 +68,16 @@ func (s *Service) Quit() {
 	}
 }
 
-// OpenTopUp opens the billing page in the browser.
+// OpenTopUp opens the billing page in the browser. Within OpenInterval of
+// the last browser open it does nothing and still succeeds: the page is
+// already opening.
 func (s *Service) OpenTopUp() error {
 	if s.opts.Opener == nil {
 		return errors.New("no browser available: open " + cloud.TopUpURL)
+	}
+	if !s.shell.opens.allow(s.clk.Now()) {
+		s.log.Debug("top-up page opened moments ago; not opening it again")
+		return nil
 	}
 	return s.opts.Opener.Open(cloud.TopUpURL)
 }

@@ -371,7 +371,7 @@ func (c *Client) doData(ctx context.Context, r request, out any) (bool, error) {
 		if msg == "" {
 			msg = "Eliza Cloud reported a failure without a message"
 		}
-		return false, &HTTPError{Status: http.StatusOK, Code: env.Code, Message: msg}
+		return false, &HTTPError{Status: http.StatusOK, Code: relayed(env.Code), Message: relayed(msg)}
 	}
 	if len(env.Data) == 0 || string(env.Data) == "null" {
 		return false, nil
@@ -418,7 +418,7 @@ func statusError(status int, body []byte) error {
 		}
 	}
 	if status == http.StatusPaymentRequired && (eb.RequiredBalance != nil || eb.CurrentBalance != nil) {
-		e := &InsufficientCreditsError{Message: msg}
+		e := &InsufficientCreditsError{Message: relayed(msg)}
 		if eb.RequiredBalance != nil {
 			e.RequiredBalance = *eb.RequiredBalance
 		}
@@ -427,7 +427,7 @@ func statusError(status int, body []byte) error {
 		}
 		return e
 	}
-	return &HTTPError{Status: status, Code: jsonString(eb.Code), Message: msg}
+	return &HTTPError{Status: status, Code: relayed(jsonString(eb.Code)), Message: relayed(msg)}
 }
 
 // truncateUTF8 returns the first n bytes of b as valid UTF-8 text.

@@ -194,7 +194,7 @@ type JobFailedError struct {
 	Message string
 }
 
-func (e *JobFailedError) Error() string { return "provisioning failed: " + e.Message }
+func (e *JobFailedError) Error() string { return "provisioning failed: " + relayed(e.Message) }
 
 // Is reports ErrUpstream.
 func (e *JobFailedError) Is(target error) bool { return target == ErrUpstream }
@@ -285,7 +285,7 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 			if msg == "" {
 				msg = "the provisioning job failed without a message"
 			}
-			return nil, &JobFailedError{JobID: res.JobID, Message: msg}
+			return nil, &JobFailedError{JobID: res.JobID, Message: relayed(msg)}
 		}
 	}
 }

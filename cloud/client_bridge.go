@@ -47,7 +47,7 @@ func (r *rpcResponse) rpcErr() error {
 	if e.Message == "" {
 		e.Message = "the agent bridge returned an error without a message"
 	}
-	return &RPCError{Code: e.Code, Message: e.Message}
+	return &RPCError{Code: e.Code, Message: relayed(e.Message)}
 }
 
 func (r *rpcResponse) hasResult() bool { return len(r.Result) > 0 && string(r.Result) != "null" }
@@ -213,7 +213,7 @@ func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChun
 			if e.Message == "" {
 				e.Message = "the agent's stream failed without a message"
 			}
-			return fmt.Errorf("stream message to %s: %w", agentID, &RPCError{Message: e.Message})
+			return fmt.Errorf("stream message to %s: %w", agentID, &RPCError{Message: relayed(e.Message)})
 		case "done":
 			return nil
 		}

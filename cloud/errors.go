@@ -4,7 +4,30 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
+
+// MaxRelayedMessage bounds a message the cloud wrote that this app passes
+// on (REST answers, events, the log): a misbehaving or hostile server could
+// otherwise fill every one of them with megabytes.
+const MaxRelayedMessage = 1 << 10
+
+// ellipsis marks a message that was cut.
+const ellipsis = "…"
+
+// relayed cuts a cloud-written message to MaxRelayedMessage bytes, ellipsis
+// included, at a character boundary.
+func relayed(msg string) string {
+	if len(msg) <= MaxRelayedMessage {
+		return msg
+	}
+	cut := MaxRelayedMessage - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + ellipsis
+}
 
 // Sentinel kinds. Every error the client returns matches (errors.Is) at most
 // one of them, so the REST layer maps them to status codes in one place.
@@ -28,14 +51,15 @@ var (
 )
 
 // HTTPError is a non-2xx answer from the cloud. Message is the body's
-// "error" (JSON) or "HTTP <status>: <first 200 bytes>".
+// "error" (JSON) or "HTTP <status>: <first 200 bytes>", cut to
+// MaxRelayedMessage.
 type HTTPError struct {
 	Status  int
 	Code    string
 	Message string
 }
 
-func (e *HTTPError) Error() string { return e.Message }
+func (e *HTTPError) Error() string { return relayed(e.Message) }
 
 // Is maps the status to a sentinel kind.
 func (e *HTTPError) Is(target error) bool {
@@ -61,7 +85,7 @@ type InsufficientCreditsError struct {
 	CurrentBalance  float64
 }
 
-func (e *InsufficientCreditsError) Error() string { return e.Message }
+func (e *InsufficientCreditsError) Error() string { return relayed(e.Message) }
 
 // Is reports ErrInsufficientCredits.
 func (e *InsufficientCreditsError) Is(target error) bool { return target == ErrInsufficientCredits }
@@ -73,7 +97,7 @@ type RedirectError struct {
 }
 
 func (e *RedirectError) Error() string {
-	return fmt.Sprintf("Eliza Cloud answered with a redirect (HTTP %d to %q), which is refused", e.Status, e.Location)
+	return fmt.Sprintf("Eliza Cloud answered with a redirect (HTTP %d to %q), which is refused", e.Status, relayed(RedactURL(e.Location)))
 }
 
 // Is reports ErrRedirect.
@@ -85,18 +109,29 @@ type RPCError struct {
 	Message string
 }
 
-func (e *RPCError) Error() string { return e.Message }
+func (e *RPCError) Error() string { return relayed(e.Message) }
 
 // Is reports ErrUpstream.
 func (e *RPCError) Is(target error) bool { return target == ErrUpstream }
 
-// URLError is a base URL refused by the URL policy.
+// URLError is a base URL refused by the URL policy. Its message masks any
+// credentials in the URL.
 type URLError struct {
 	URL    string
 	Reason string
 }
 
-func (e *URLError) Error() string { return fmt.Sprintf("refusing cloud URL %q: %s", e.URL, e.Reason) }
+func (e *URLError) Error() string {
+	reason := e.Reason
+	if ui := userinfo(e.URL); ui != "" {
+		// A parser's reason may quote part of the URL.
+		reason = strings.ReplaceAll(reason, ui, "xxxxx")
+		if _, pass, ok := strings.Cut(ui, ":"); ok && pass != "" {
+			reason = strings.ReplaceAll(reason, pass, "xxxxx")
+		}
+	}
+	return fmt.Sprintf("refusing cloud URL %q: %s", RedactURL(e.URL), reason)
+}
 
 // Is reports ErrBlockedURL.
 func (e *URLError) Is(target error) bool { return target == ErrBlockedURL }

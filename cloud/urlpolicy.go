@@ -45,6 +45,42 @@ func NormalizeBaseURL(raw string) (string, error) {
 	return s, nil
 }
 
+// RedactURL returns raw with any credentials masked, for errors, logs and
+// answers: a base URL such as https://user:secret@host/ must never be
+// echoed. It masks the user name too, which may itself be a token, and
+// handles text that does not even parse as a URL.
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		if u.User == nil {
+			return raw
+		}
+		u.User = url.User("xxxxx")
+		return u.String()
+	}
+	// Unparseable: mask everything before the last '@' of the authority.
+	if ui := userinfo(raw); ui != "" {
+		return strings.Replace(raw, ui+"@", "xxxxx@", 1)
+	}
+	return raw
+}
+
+// userinfo is the text before the last '@' of raw's authority, found
+// without parsing (raw may not parse), or "".
+func userinfo(raw string) string {
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest = raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at > 0 {
+		return rest[:at]
+	}
+	return ""
+}
+
 // unwrapURLParseError drops url.Error's "parse <url>:" prefix, which would
 // repeat the URL that URLError already names.
 func unwrapURLParseError(err error) string {

@@ -229,7 +229,7 @@ func TestURLPolicyCheck(t *testing.T) {
 			t.Errorf("Check(%q) = %T %v, want *URLError matching ErrBlockedURL", c.url, err, err)
 			continue
 		}
-		if ue.URL != c.url || !strings.Contains(err.Error(), c.url) {
+		if ue.URL != c.url || !strings.Contains(err.Error(), RedactURL(c.url)) {
 			t.Errorf("Check(%q) error %q does not name the URL", c.url, err)
 		}
 		if !strings.Contains(ue.Reason, c.why) {

@@ -267,6 +267,7 @@ func TestValidation(t *testing.T) {
 	t.Parallel()
 	id := testAgentID
 	notObject := errJSON("Request body must be a JSON object")
+	invalidJSON := errJSON("Invalid JSON in request body")
 	nameRequired := errJSON("agentName is required")
 	textRequired := errJSON("text is required")
 	cases := []apiCase{
@@ -275,10 +276,12 @@ func TestValidation(t *testing.T) {
 		{name: "login status empty id", method: "GET", path: "/api/cloud/login/status?sessionId=",
 			wantJSON: errJSON("sessionId query parameter is required")},
 		{name: "array body", method: "POST", path: "/api/cloud/agents", body: `[{"agentName":"x"}]`, wantJSON: notObject},
-		{name: "invalid json", method: "POST", path: "/api/cloud/agents", body: `{"agentName":`, wantJSON: notObject},
+		{name: "invalid json", method: "POST", path: "/api/cloud/agents", body: `{"agentName":`, wantJSON: invalidJSON},
 		{name: "string body", method: "POST", path: "/api/chat", body: `"hello"`, wantJSON: notObject},
 		{name: "null body", method: "POST", path: "/api/chat", body: `null`, wantJSON: notObject},
-		{name: "trailing garbage", method: "POST", path: "/api/chat", body: `{"text":"a"} x`, wantJSON: notObject},
+		{name: "trailing garbage", method: "POST", path: "/api/chat", body: `{"text":"a"} x`, wantJSON: invalidJSON},
+		{name: "not json at all", method: "POST", path: "/api/chat", body: `text=hello`, wantJSON: invalidJSON},
+		{name: "number body", method: "POST", path: "/api/settings", body: `42`, wantJSON: notObject},
 		{name: "empty body is {}", method: "POST", path: "/api/cloud/agents", wantJSON: nameRequired},
 		{name: "agentName blank", method: "POST", path: "/api/cloud/agents", body: `{"agentName":"  "}`, wantJSON: nameRequired},
 		{name: "agentName number", method: "POST", path: "/api/cloud/agents", body: `{"agentName":42}`, wantJSON: nameRequired},

@@ -16,7 +16,7 @@ type object map[string]json.RawMessage
 
 // readObject reads the body of a POST that takes one. An empty body is {}.
 // It answers 413 or 400 itself and returns ok=false when the body is too
-// large or not a JSON object.
+// large, not valid JSON, or JSON that is not an object.
 func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -31,6 +31,11 @@ func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return object{}, true
+	}
+	// Milady's two sentences: broken JSON, and JSON of the wrong kind.
+	if !json.Valid(raw) {
+		writeMessage(w, http.StatusBadRequest, "Invalid JSON in request body")
+		return nil, false
 	}
 	var obj object
 	if raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {

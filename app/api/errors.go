@@ -73,6 +73,8 @@ func classify(err error) errorAnswer {
 		message = he.Message
 	}
 	switch {
+	case errors.Is(err, app.ErrInvalidRoomID):
+		status, message = http.StatusBadRequest, app.ErrInvalidRoomID.Error()
 	case errors.Is(err, app.ErrNotLoggedIn), errors.Is(err, cloud.ErrNotConfigured):
 		// SPEC §9.1: no key → 401 with Milady's exact sentence.
 		status, message = http.StatusUnauthorized, app.ErrNotLoggedIn.Error()

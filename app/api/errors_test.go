@@ -41,6 +41,7 @@ func TestClassify(t *testing.T) {
 		{"shutting down", wrap(app.ErrShuttingDown), 503, "Milady Cloud is shutting down", false},
 		{"kind upstream", &app.Error{Kind: app.KindUpstream, Message: "Failed to reach Eliza Cloud"}, 502, "Failed to reach Eliza Cloud", false},
 		{"HTTPStatus interface", wrap(statusErr{}), 418, "teapot", false},
+		{"invalid room id", fmt.Errorf("chat: %w", app.ErrInvalidRoomID), 400, app.ErrInvalidRoomID.Error(), false},
 		{"not logged in", notLoggedIn(), 401, "Not connected to Eliza Cloud", false},
 		{"not configured", wrap(cloud.ErrNotConfigured), 401, "Not connected to Eliza Cloud", false},
 		{"insufficient credits sentinel", wrap(&cloud.HTTPError{Status: 402, Message: "pay up"}), 402, "pay up", false},

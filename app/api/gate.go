@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -14,13 +15,26 @@ const maxBodyBytes = 1 << 20
 
 // WailsOrigins are the origins the Wails webview sends on the platforms it
 // supports (macOS/Linux custom scheme, Windows WebView2). They are always
-// accepted, like loopback origins.
+// accepted.
 func WailsOrigins() []string {
 	return []string{"wails://wails", "wails://wails.localhost", "http://wails.localhost"}
 }
 
-// serve is the gate of SPEC §9, in its order: security headers, Host,
-// Origin (and CORS), preflight, token, body size; then the route.
+// ShellOrigins are the origins of Milady's own app shells (Capacitor,
+// Electron). No web page can have them, and Milady's app calls this API
+// cross-origin from them, so they are always accepted.
+func ShellOrigins() []string {
+	return []string{"capacitor://localhost", "capacitor-electron://-", "app://-"}
+}
+
+// corsAllowHeaders are the request headers a cross-origin caller may send:
+// ours (the token headers) and the ones Milady's client sends on every call
+// (a preflight that refused X-Milady-Client-Id would make Milady's whole UI
+// show "disconnected").
+const corsAllowHeaders = "Authorization, Content-Type, X-Milady-Token, X-Api-Key, X-Milady-Client-Id"
+
+// serve is the gate, in its order: security headers, Host, Origin (and
+// CORS), Sec-Fetch-Site, preflight, token, body size; then the route.
 func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	isAPI := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
 	h := w.Header()
@@ -38,14 +52,15 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if origin := r.Header.Get("Origin"); origin != "" {
-		if !s.originAllowed(origin) {
+	origin := r.Header.Get("Origin")
+	if origin != "" {
+		if !s.originAllowed(origin, r.Host) {
 			writeMessage(w, http.StatusForbidden, "Origin not allowed")
 			return
 		}
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Milady-Token, X-Api-Key")
+		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
 		h.Set("Access-Control-Expose-Headers", "Retry-After")
 		h.Set("Access-Control-Max-Age", "600")
 		if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
@@ -57,6 +72,16 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	// The answer depends on Origin, so caches must key on it even when no
 	// CORS header was added.
 	h.Add("Vary", "Origin")
+
+	// Browsers say where a request comes from even when they send no
+	// Origin (an <img>, a link, a form): an API request made by another
+	// site is refused unless the user listed its origin. Scripts and the
+	// CLI send no such header and are unaffected. The dashboard's static
+	// files are public anyway, so a link from another site still opens it.
+	if site := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); isAPI && (site == "cross-site" || site == "same-site") && !s.crossSiteAllowed(origin) {
+		writeMessage(w, http.StatusForbidden, "Forbidden — cross-site request")
+		return
+	}
 
 	if r.Method == http.MethodOptions {
 		// Preflights carry no credentials, so they are answered before the
@@ -135,22 +160,47 @@ func isLoopbackName(host string) bool {
 	return false
 }
 
-// originAllowed accepts http(s) origins on a loopback name (any port), the
-// Wails origins and MILADY_ALLOWED_ORIGINS, compared after normalising.
-func (s *server) originAllowed(origin string) bool {
+// originAllowed accepts this app's own origin (the loopback names and the
+// bind host on the listening port, or exactly the origin of the Host the
+// request was sent to), the Wails and shell origins and
+// MILADY_ALLOWED_ORIGINS, compared after normalising. Other loopback ports
+// are refused: any local program or dev server may be listening there.
+func (s *server) originAllowed(origin, host string) bool {
 	norm := normaliseOrigin(origin)
 	if norm == "" {
 		return false
 	}
-	if s.origins[norm] {
+	if s.origins[norm] || s.own[norm] {
 		return true
 	}
-	u, err := url.Parse(norm)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+	// Same origin as the request itself: the dashboard served by this
+	// server (the Host was checked before, so it names this server).
+	return host != "" && norm == normaliseOrigin("http://"+host)
+}
+
+// crossSiteAllowed reports whether a request a browser marked cross-site
+// may pass: only when its origin is one the user listed, or one of the
+// fixed app-shell origins that no web page can have.
+func (s *server) crossSiteAllowed(origin string) bool {
+	norm := normaliseOrigin(origin)
+	if norm == "" {
 		return false
 	}
-	host, ok := splitHost(u.Host)
-	return ok && isLoopbackName(host)
+	return s.listed[norm] || (s.shells[norm] && !strings.HasPrefix(norm, "http"))
+}
+
+// ownOrigins are the origins of this server on port: the three loopback
+// names and, when bound elsewhere, the bind host.
+func ownOrigins(port int, bindHost string) []string {
+	if port <= 0 {
+		return nil
+	}
+	p := strconv.Itoa(port)
+	out := []string{"http://127.0.0.1:" + p, "http://localhost:" + p, "http://[::1]:" + p}
+	if bindHost != "" && !isLoopbackName(bindHost) {
+		out = append(out, "http://"+net.JoinHostPort(bindHost, p))
+	}
+	return out
 }
 
 // normaliseOrigin lower-cases an origin and drops one trailing slash; it

@@ -3,7 +3,10 @@ package api
 import (
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,8 +47,9 @@ func TestHostGate(t *testing.T) {
 	}, func(o *Options) { o.BindHost = "MyBox.lan" })
 }
 
-// TestOriginGate: only loopback, Wails and configured origins; CORS echoes
-// only those.
+// TestOriginGate: this app's own origin on its own port, the Wails and
+// shell origins and configured origins; not every loopback port. CORS
+// echoes only those.
 func TestOriginGate(t *testing.T) {
 	t.Parallel()
 	allowed := func(origin string) apiCase {
@@ -59,17 +63,25 @@ func TestOriginGate(t *testing.T) {
 			wantHeader: map[string]string{"Access-Control-Allow-Origin": ""}, noCall: true}
 	}
 	cases := []apiCase{
-		allowed("http://localhost:5173"),
-		allowed("http://localhost"),
-		allowed("https://localhost:8443"),
+		allowed("http://localhost:2138"),
 		allowed("http://127.0.0.1:2138"),
-		allowed("https://127.0.0.1"),
-		allowed("http://[::1]:3000"),
+		allowed("http://[::1]:2138"),
+		allowed("HTTP://LOCALHOST:2138/"),
 		allowed("wails://wails"),
 		allowed("wails://wails.localhost"),
 		allowed("http://wails.localhost"),
+		allowed("capacitor://localhost"),
+		allowed("capacitor-electron://-"),
+		allowed("app://-"),
 		allowed("https://app.example.com"),
 		allowed("https://App.Example.com"),
+		refused("http://localhost:5173"),
+		refused("http://localhost"),
+		refused("https://localhost:8443"),
+		refused("https://127.0.0.1"),
+		refused("http://127.0.0.1:9999"),
+		refused("http://[::1]:3000"),
+		refused("https://localhost:2138"),
 		refused("https://evil.example"),
 		refused("http://localhost.evil.example"),
 		refused("null"),
@@ -79,22 +91,134 @@ func TestOriginGate(t *testing.T) {
 		refused("https://app.example.com.evil.example"),
 		refused("http://app.example.com"),
 		refused("wails://evil"),
+		refused("capacitor://evil"),
 		{name: "no origin, no CORS", method: "GET", path: "/api/cloud/status", wantStatus: 200,
 			wantHeader: map[string]string{"Access-Control-Allow-Origin": ""}},
 		{name: "preflight", method: "OPTIONS", path: "/api/cloud/agents", wantStatus: 204, noCall: true,
-			headers: map[string]string{"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+			headers: map[string]string{"Origin": "capacitor://localhost", "Access-Control-Request-Method": "POST",
+				"Access-Control-Request-Headers": "content-type,x-milady-client-id"},
 			wantHeader: map[string]string{
-				"Access-Control-Allow-Origin":  "http://localhost:5173",
+				"Access-Control-Allow-Origin":  "capacitor://localhost",
 				"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-				"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Milady-Token, X-Api-Key",
+				"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Milady-Token, X-Api-Key, X-Milady-Client-Id",
 			}},
 		{name: "preflight from evil origin", method: "OPTIONS", path: "/api/cloud/agents", wantStatus: 403,
 			headers: map[string]string{"Origin": "https://evil.example"}, wantJSON: errJSON("Origin not allowed")},
+		{name: "preflight from another loopback port", method: "OPTIONS", path: "/api/cloud/agents", wantStatus: 403,
+			headers: map[string]string{"Origin": "http://127.0.0.1:5173"}, wantJSON: errJSON("Origin not allowed")},
 		{name: "host is checked before origin", method: "GET", path: "/api/health", wantStatus: 403,
 			headers:  map[string]string{"Host": "evil.example", "Origin": "https://evil.example"},
 			wantJSON: errJSON("Forbidden — invalid Host header")},
 	}
-	runCases(t, cases, func(o *Options) { o.AllowedOrigins = []string{" https://app.example.com/ ", ""} })
+	runCases(t, cases, func(o *Options) {
+		o.Port = 2138
+		o.AllowedOrigins = []string{" https://app.example.com/ ", ""}
+	})
+}
+
+// TestOwnOriginFollowsPort: the own origins are those of the port actually
+// listened on (as with --port 0), and the dashboard served by this very
+// server is same-origin even when the port was not passed.
+func TestOwnOriginFollowsPort(t *testing.T) {
+	t.Parallel()
+	for _, port := range []bool{true, false} {
+		// The listener exists before the handler, as in main with --port 0.
+		srv := httptest.NewUnstartedServer(nil)
+		p := srv.Listener.Addr().(*net.TCPAddr).Port
+		opts := Options{Backend: newFake(), Logger: slog.New(slog.DiscardHandler)}
+		if port {
+			opts.Port = p
+		}
+		srv.Config.Handler = New(opts)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		ps := strconv.Itoa(p)
+		check := func(origin, host string, want int) {
+			t.Helper()
+			resp, body := exchange(t, srv.Client(), srv.URL, apiCase{method: "GET", path: "/api/cloud/status",
+				headers: map[string]string{"Origin": origin, "Host": host}})
+			if resp.StatusCode != want {
+				t.Errorf("port given %v: Origin %s, Host %s: status %d, want %d; %s", port, origin, host, resp.StatusCode, want, body)
+			}
+		}
+		check("http://127.0.0.1:"+ps, "127.0.0.1:"+ps, 200) // same origin
+		check("http://localhost:"+ps, "localhost:"+ps, 200)
+		check("http://127.0.0.1:"+strconv.Itoa(p+1), "127.0.0.1:"+ps, 403)
+		if port {
+			check("http://localhost:"+ps, "127.0.0.1:"+ps, 200) // own origin, other loopback name
+			check("http://[::1]:"+ps, "127.0.0.1:"+ps, 200)
+		} else {
+			check("http://localhost:"+ps, "127.0.0.1:"+ps, 403)
+		}
+	}
+}
+
+// TestBindOrigin: bound to a LAN address, the dashboard's own origin there
+// is allowed; other hosts on that port are not.
+func TestBindOrigin(t *testing.T) {
+	t.Parallel()
+	runCases(t, []apiCase{
+		{name: "bind origin", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers:    map[string]string{"Host": "192.168.1.7:2138", "Origin": "http://192.168.1.7:2138"},
+			wantHeader: map[string]string{"Access-Control-Allow-Origin": "http://192.168.1.7:2138"}},
+		{name: "bind origin, loopback host", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: map[string]string{"Origin": "http://192.168.1.7:2138"}},
+		{name: "bind origin, other port", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: map[string]string{"Host": "192.168.1.7:2138", "Origin": "http://192.168.1.7:8080"}},
+		{name: "other LAN host", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: map[string]string{"Origin": "http://192.168.1.8:2138"}},
+	}, func(o *Options) { o.Port = 2138; o.BindHost = "192.168.1.7" })
+}
+
+// TestSecFetchSite: what a browser marks as made by another site is
+// refused (even without an Origin, as an <img> sends none), before the
+// token; a listed origin passes; scripts that send no such header do too.
+func TestSecFetchSite(t *testing.T) {
+	t.Parallel()
+	crossSite := errJSON("Forbidden — cross-site request")
+	hdr := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	runCases(t, []apiCase{
+		{name: "img from another site", method: "GET", path: "/api/cloud/login/status?sessionId=x", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site"), wantJSON: crossSite, noCall: true},
+		{name: "same-site", method: "POST", path: "/api/cloud/login", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "same-site"), wantJSON: crossSite, noCall: true},
+		{name: "cross-site from own loopback origin", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "http://localhost:2138"), wantJSON: crossSite},
+		{name: "cross-site preflight", method: "OPTIONS", path: "/api/cloud/status", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "http://localhost:2138"), wantJSON: crossSite},
+		{name: "checked before the token", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "Cross-Site"), wantJSON: crossSite},
+		{name: "host first", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Host", "evil.example"), wantJSON: errJSON("Forbidden — invalid Host header")},
+		{name: "origin first", method: "GET", path: "/api/cloud/status", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"), wantJSON: errJSON("Origin not allowed")},
+		{name: "listed origin", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://app.example.com", "X-Api-Key", testToken)},
+		{name: "listed origin preflight", method: "OPTIONS", path: "/api/cloud/status", wantStatus: 204,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://app.example.com")},
+		{name: "Milady's shell", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Origin", "capacitor-electron://-", "X-Api-Key", testToken)},
+		{name: "same-origin", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "same-origin", "X-Api-Key", testToken)},
+		{name: "typed address", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "none", "X-Api-Key", testToken)},
+		{name: "script", method: "GET", path: "/api/cloud/status", wantStatus: 200,
+			headers: hdr("X-Api-Key", testToken)},
+		{name: "link to the dashboard from another site", method: "GET", path: "/", wantStatus: 200,
+			headers: hdr("Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate")},
+		{name: "bare /api is API", method: "GET", path: "/api", wantStatus: 403,
+			headers: hdr("Sec-Fetch-Site", "cross-site"), wantJSON: crossSite},
+	}, func(o *Options) {
+		o.Port = 2138
+		o.Token = testToken
+		o.AllowedOrigins = []string{"https://app.example.com"}
+	})
 }
 
 // TestTokenGate: with a token, every /api request but GET /api/health needs
@@ -128,7 +252,7 @@ func TestTokenGate(t *testing.T) {
 		{name: "post health needs token", method: "POST", path: "/api/health", wantStatus: 401},
 		{name: "dashboard is open", method: "GET", path: "/", wantStatus: 200, wantSub: "Milady Cloud"},
 		{name: "preflight needs no token", method: "OPTIONS", path: "/api/chat", wantStatus: 204,
-			headers: hdr("Origin", "http://localhost:5173")},
+			headers: hdr("Origin", "capacitor://localhost")},
 		{name: "token checked before route", method: "POST", path: agentPath("bad", "provision"), wantStatus: 401, noCall: true},
 	}, func(o *Options) { o.Token = testToken })
 }

@@ -24,6 +24,7 @@ type Options struct {
 	Backend        app.Backend
 	Token          string        // MILADY_API_TOKEN ("" = no token)
 	BindHost       string        // configured bind host (also accepted as Host)
+	Port           int           // the port actually listened on (its origins are this app's own); 0 = unknown
 	AllowedOrigins []string      // MILADY_ALLOWED_ORIGINS (comma-split by caller)
 	Dashboard      fs.FS         // the built dashboard (index.html at root); nil → a small placeholder page
 	Logger         *slog.Logger  // nil → discard
@@ -41,9 +42,13 @@ type server struct {
 	log       *slog.Logger
 	token     string
 	bindHost  string
-	origins   map[string]bool // normalised MILADY_ALLOWED_ORIGINS plus the Wails origins
+	origins   map[string]bool // normalised MILADY_ALLOWED_ORIGINS plus the Wails and shell origins
+	own       map[string]bool // this server's own origins on its port
+	listed    map[string]bool // MILADY_ALLOWED_ORIGINS alone (may pass as cross-site)
+	shells    map[string]bool // the Wails and shell origins (no web page has them)
 	dashboard fs.FS
 	ping      time.Duration
+	streams   chan struct{} // one token per open event stream
 	routes    []route
 }
 
@@ -58,8 +63,12 @@ func New(opts Options) http.Handler {
 		token:     opts.Token,
 		bindHost:  normaliseHost(opts.BindHost),
 		origins:   make(map[string]bool),
+		own:       make(map[string]bool),
+		listed:    make(map[string]bool),
+		shells:    make(map[string]bool),
 		dashboard: opts.Dashboard,
 		ping:      opts.PingInterval,
+		streams:   make(chan struct{}, MaxEventStreams),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -67,10 +76,18 @@ func New(opts Options) http.Handler {
 	if s.ping <= 0 {
 		s.ping = DefaultPingInterval
 	}
-	for _, o := range append(WailsOrigins(), opts.AllowedOrigins...) {
-		if o = normaliseOrigin(o); o != "" {
-			s.origins[o] = true
+	add := func(set map[string]bool, list []string) {
+		for _, o := range list {
+			if o = normaliseOrigin(o); o != "" {
+				set[o] = true
+				s.origins[o] = true
+			}
 		}
+	}
+	add(s.shells, append(WailsOrigins(), ShellOrigins()...))
+	add(s.listed, opts.AllowedOrigins)
+	for _, o := range ownOrigins(opts.Port, s.bindHost) {
+		s.own[normaliseOrigin(o)] = true
 	}
 	s.routes = compileRoutes(s.table())
 	return s

@@ -4,11 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 )
+
+// MaxEventStreams is how many GET /api/cloud/events streams may be open at
+// once; the dashboard, the window and a few tools need one each.
+const MaxEventStreams = 64
 
 // sseWriter writes Server-Sent Events and flushes each one, so a chunk or a
 // state change reaches the browser as soon as it is written (no buffering
@@ -67,6 +72,18 @@ func (e *sseWriter) comment(text string) error {
 // on it. The stream ends when the client goes away or the Backend closes
 // the subscription.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	// Each stream holds a connection, a goroutine and a subscription for
+	// as long as the client likes; without a bound, a local program could
+	// open them until memory or file descriptors run out.
+	select {
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
+	default:
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		writeMessage(w, http.StatusServiceUnavailable,
+			fmt.Sprintf("Too many open event streams (at most %d); close one and try again", MaxEventStreams))
+		return
+	}
 	sub := s.b.Subscribe()
 	defer sub.Close()
 	sse := startSSE(w)

@@ -93,7 +93,12 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
+	// Absolute, because a URI has no relative form that SQLite reads as a
+	// path ("file:rel/x" would name a host).
+	path, err := filepath.Abs(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, fmt.Errorf("resolve database path: %w", err)
+	}
 	if err := ensurePrivateFile(path); err != nil {
 		return nil, err
 	}
@@ -106,7 +111,7 @@ func Open(dir string) (*DB, error) {
 	// at log-out does not linger in free space of the file.
 	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
-	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
+	dsn := fileURI(path, runtime.GOOS, q.Encode())
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -134,13 +139,39 @@ func (d *DB) init(ctx context.Context) error {
 		return err
 	}
 	// SQLite gives the -wal and -shm files the main file's mode; make sure
-	// of it, since the WAL holds recent secrets too.
+	// of it, since the WAL holds recent secrets too. Not on Windows: there a
+	// mode is only the read-only flag (privacy comes from the ACL inherited
+	// from the user's profile folder), and SQLite holds the -shm file open
+	// without sharing, so changing its attributes fails with a sharing
+	// violation.
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	for _, suffix := range []string{"-wal", "-shm"} {
 		if err := os.Chmod(d.path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("chmod %s: %w", d.path+suffix, err)
 		}
 	}
 	return nil
+}
+
+// fileURI is the SQLite URI of the database file at the absolute path on goos, with the
+// query string q. SQLite takes "file:" URIs with an empty authority and a
+// slash-separated path; on Windows the drive letter follows a third slash
+// (file:///C:/Users/…), since "file://C:%5CUsers…" reads "C:" as a host
+// and fails with "invalid uri authority". A UNC path \\server\share\x
+// becomes file:////server/share/x, which SQLite hands to Windows as
+// //server/share/x. Characters with a meaning in URIs ('?', '#', '%', spaces)
+// are percent-escaped, and SQLite decodes them.
+func fileURI(path, goos, q string) string {
+	p := path
+	if goos == "windows" {
+		p = strings.ReplaceAll(p, `\`, "/")
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // C:/x → /C:/x
+		}
+	}
+	return (&url.URL{Scheme: "file", Path: p, RawQuery: q}).String()
 }
 
 // ensurePrivateFile creates the database file with mode 0600 before SQLite

@@ -66,17 +66,19 @@ func attackEventStreams(a *attack) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The request's context must outlive this goroutine: cancelling
+			// it closes the stream, which frees its slot at once.
 			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
-			defer hcancel()
 			req, _ := http.NewRequestWithContext(hctx, "GET", app.url+"/api/cloud/events", nil)
 			res, err := c.Do(req)
 			key := ""
 			if err != nil {
+				hcancel()
 				key = "error"
 			} else {
 				key = fmt.Sprint(res.StatusCode)
 				// Hold the stream until every request has its answer.
-				go func() { <-ctx.Done(); res.Body.Close() }()
+				go func() { <-ctx.Done(); res.Body.Close(); hcancel() }()
 			}
 			mu.Lock()
 			codes[key]++

@@ -43,9 +43,11 @@ func Listen(addr, token string) (ln net.Listener, handedOff bool, err error) {
 	return nil, true, nil
 }
 
+// isAddrInUse reports whether a listen failed because the port is taken. It
+// compares the system's error code (addrInUse, per platform), not the
+// message, which Windows translates into the user's language.
 func isAddrInUse(err error) bool {
-	return strings.Contains(strings.ToLower(err.Error()), "address already in use") ||
-		strings.Contains(strings.ToLower(err.Error()), "only one usage")
+	return errors.Is(err, addrInUse)
 }
 
 var probe = &http.Client{
