@@ -94,6 +94,17 @@ func (h *harness) start(token string) {
 	h.t.Cleanup(h.stop)
 }
 
+// serve starts svc, built by a test itself, and serves its REST API like
+// a harness; cleanup shuts both down and closes db.
+func serve(t *testing.T, svc *app.Service, db *store.DB, logger *slog.Logger) *harness {
+	t.Helper()
+	svc.Start()
+	h := &harness{t: t, svc: svc, db: db, bodies: &apptest.Buffer{}}
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Logger: logger}))
+	t.Cleanup(h.stop)
+	return h
+}
+
 func (h *harness) stop() {
 	if h.srv == nil {
 		return

@@ -2,14 +2,12 @@ package app_test
 
 import (
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
-	"github.com/milady-ai/milady-cloud/app/api"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
@@ -25,14 +23,7 @@ func TestTopUpOpensDebounced(t *testing.T) {
 	svc, db := apptest.NewService(t, apptest.ServiceConfig{ConfigPath: filepath.Join(dir, "milady.json"),
 		StateDir: filepath.Join(dir, "state"), Sim: apptest.StartSim(t),
 		Options: app.Options{Version: "test", Logger: logger, Opener: opener, Env: &apptest.Env{}, Clock: clk}})
-	svc.Start()
-	srv := httptest.NewServer(api.New(api.Options{Backend: svc, Logger: logger}))
-	t.Cleanup(func() {
-		srv.Close()
-		_ = svc.Shutdown(t.Context())
-		_ = db.Close()
-	})
-	h := &harness{t: t, srv: srv, svc: svc, bodies: &apptest.Buffer{}}
+	h := serve(t, svc, db, logger)
 
 	var wg sync.WaitGroup
 	for range 4 {

@@ -2,13 +2,11 @@ package app_test
 
 import (
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/milady-ai/milady-cloud/app"
-	"github.com/milady-ai/milady-cloud/app/api"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
@@ -24,14 +22,7 @@ func TestBaseURLCredentialsNeverEchoed(t *testing.T) {
 	logger := apptest.Logger(logs, slog.LevelDebug)
 	svc, db := apptest.NewService(t, apptest.ServiceConfig{ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"),
 		Options: app.Options{Version: "test", Logger: logger, Opener: &apptest.Opener{}, Env: &apptest.Env{}}})
-	svc.Start()
-	srv := httptest.NewServer(api.New(api.Options{Backend: svc, Logger: logger}))
-	t.Cleanup(func() {
-		srv.Close()
-		_ = svc.Shutdown(t.Context())
-		_ = db.Close()
-	})
-	h := &harness{t: t, srv: srv, svc: svc, bodies: &apptest.Buffer{}}
+	h := serve(t, svc, db, logger)
 	login := h.expect("POST", "/api/cloud/login", "", 400)
 	if !strings.Contains(login["error"].(string), "credentials") {
 		t.Errorf("login answer does not say why: %v", login)

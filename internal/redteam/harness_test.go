@@ -177,18 +177,7 @@ func newHome(t *testing.T) home {
 
 // env is a clean environment for this home plus extra (a value "" unsets).
 func (h home) env(extra map[string]string) []string {
-	set := map[string]string{
-		"HOME":               h.root,
-		"MILADY_STATE_DIR":   h.state,
-		"MILADY_CONFIG_PATH": h.config,
-		"XDG_CONFIG_HOME":    filepath.Join(h.root, "xdg-config"),
-		"XDG_DATA_HOME":      filepath.Join(h.root, "xdg-data"),
-		"XDG_RUNTIME_DIR":    filepath.Join(h.root, "xdg-runtime"),
-	}
-	for k, v := range extra {
-		set[k] = v
-	}
-	return testbin.Env(set)
+	return testbin.HomeEnv(h.root, h.state, h.config, extra)
 }
 
 // instance is a running app.

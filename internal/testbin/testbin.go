@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -63,6 +64,24 @@ func Env(set map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// HomeEnv is Env for one user whose home, state folder (MILADY_STATE_DIR),
+// config file (MILADY_CONFIG_PATH) and XDG folders all lie inside root,
+// plus extra.
+func HomeEnv(root, state, config string, extra map[string]string) []string {
+	set := map[string]string{
+		"HOME":               root,
+		"MILADY_STATE_DIR":   state,
+		"MILADY_CONFIG_PATH": config,
+		"XDG_CONFIG_HOME":    filepath.Join(root, "xdg-config"),
+		"XDG_DATA_HOME":      filepath.Join(root, "xdg-data"),
+		"XDG_RUNTIME_DIR":    filepath.Join(root, "xdg-runtime"),
+	}
+	for k, v := range extra {
+		set[k] = v
+	}
+	return Env(set)
 }
 
 func dropped(k string) bool {
