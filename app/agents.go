@@ -156,25 +156,26 @@ func (ag *Agents) Disconnect(ctx context.Context, id string) error {
 // Shutdown disconnects if active, then deletes the agent in the cloud
 // (Milady's destructive "shutdown").
 func (ag *Agents) Shutdown(ctx context.Context, id string) error {
-	s := ag.s
-	c, err := s.agentCall(id)
-	if err != nil {
-		return err
-	}
-	s.userDisconnect(ctx, id)
-	return c.DeleteAgent(ctx, id)
+	return ag.stop(ctx, id, func(c *cloud.Client) error { return c.DeleteAgent(ctx, id) })
 }
 
 // Suspend is the non-destructive stop.
 func (ag *Agents) Suspend(ctx context.Context, id string) error {
-	s := ag.s
-	c, err := s.agentCall(id)
+	return ag.stop(ctx, id, func(c *cloud.Client) error {
+		_, err := c.SuspendAgent(ctx, id)
+		return err
+	})
+}
+
+// stop disconnects from agent id, if it is the active one, as the user's
+// own action, then asks the cloud to stop it with do.
+func (ag *Agents) stop(ctx context.Context, id string, do func(*cloud.Client) error) error {
+	c, err := ag.s.agentCall(id)
 	if err != nil {
 		return err
 	}
-	s.userDisconnect(ctx, id)
-	_, err = c.SuspendAgent(ctx, id)
-	return err
+	ag.s.userDisconnect(ctx, id)
+	return do(c)
 }
 
 // Resume starts a stopped agent in the cloud.
