@@ -99,12 +99,7 @@ func TestBackupTickSkippedWhileSnapshotRunning(t *testing.T) {
 }
 
 func TestDisconnectWaitsForRunningSnapshot(t *testing.T) {
-	h := newMgrHarness(t, backupOnly)
-	h.connect(t, "agent-1")
-	gate := newMgrGate()
-	h.api.on("snapshot", gate.hook)
-	h.clk.Advance(time.Minute)
-	gate.waitStarted(t)
+	h, gate := scheduledSnapshotRunning(t)
 
 	done := make(chan error, 1)
 	go func() { done <- h.m.Disconnect(context.Background()) }()
@@ -190,12 +185,7 @@ func TestSnapshotNow(t *testing.T) {
 }
 
 func TestSnapshotNowWaitsForScheduledSnapshot(t *testing.T) {
-	h := newMgrHarness(t, backupOnly)
-	h.connect(t, "agent-1")
-	gate := newMgrGate()
-	h.api.on("snapshot", gate.hook)
-	h.clk.Advance(time.Minute)
-	gate.waitStarted(t)
+	h, gate := scheduledSnapshotRunning(t)
 
 	// A caller that gives up while waiting gets its context's error and no
 	// second snapshot starts.
@@ -222,4 +212,17 @@ func TestSnapshotNowWaitsForScheduledSnapshot(t *testing.T) {
 	if n, c := h.api.count("snapshot"), h.api.maxConcurrentSnapshots(); n != 2 || c != 1 {
 		t.Fatalf("snapshot calls %d, max concurrent %d; want 2 and 1", n, c)
 	}
+}
+
+// scheduledSnapshotRunning is a manager connected to agent-1 whose first
+// scheduled snapshot has started and waits on gate.
+func scheduledSnapshotRunning(t *testing.T) (*mgrHarness, *mgrGate) {
+	t.Helper()
+	h := newMgrHarness(t, backupOnly)
+	h.connect(t, "agent-1")
+	gate := newMgrGate()
+	h.api.on("snapshot", gate.hook)
+	h.clk.Advance(time.Minute)
+	gate.waitStarted(t)
+	return h, gate
 }

@@ -8,12 +8,7 @@ import (
 )
 
 func TestProxyDelegatesWithDefaults(t *testing.T) {
-	h := newMgrHarness(t, ManagerConfig{})
-	h.connect(t, "agent-1")
-	p, err := h.m.Proxy()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, p := connectedProxy(t)
 	ctx := context.Background()
 
 	reply, err := p.Send(ctx, "hello", "", "")
@@ -61,12 +56,7 @@ func TestProxyDelegatesWithDefaults(t *testing.T) {
 }
 
 func TestProxyErrorsPassThrough(t *testing.T) {
-	h := newMgrHarness(t, ManagerConfig{})
-	h.connect(t, "agent-1")
-	p, err := h.m.Proxy()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, p := connectedProxy(t)
 	ctx := context.Background()
 	rpc := &RPCError{Code: -32000, Message: "Bridge returned HTTP 503"}
 	h.api.fail("send", rpc)
@@ -85,4 +75,17 @@ func TestProxyErrorsPassThrough(t *testing.T) {
 	if err := p.Alive(ctx); err != rpc { //nolint:errorlint
 		t.Errorf("Alive error = %v", err)
 	}
+}
+
+// connectedProxy is a manager connected to agent-1 over the fake API, and
+// its chat proxy.
+func connectedProxy(t *testing.T) (*mgrHarness, *Proxy) {
+	t.Helper()
+	h := newMgrHarness(t, ManagerConfig{})
+	h.connect(t, "agent-1")
+	p, err := h.m.Proxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, p
 }
