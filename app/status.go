@@ -108,5 +108,3 @@ func (s *Service) Quit() {
 		go q()
 	}
 }
-
-var _ Backend = (*Service)(nil)

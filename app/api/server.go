@@ -3,7 +3,7 @@
 // chat, health, window, settings) and the embedded dashboard.
 //
 // It is an adapter and nothing more (R-ARCH): every handler parses the
-// request, calls one method of app.Backend and writes JSON. The gate (Host,
+// request, calls one method of Backend and writes JSON. The gate (Host,
 // Origin, CORS, token, body size) and the one error mapper live here because
 // they are HTTP concerns; every decision about the cloud lives in the Backend.
 package api
@@ -15,13 +15,11 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-
-	"github.com/milady-ai/milady-cloud/app"
 )
 
 // Options configures New.
 type Options struct {
-	Backend        app.Backend
+	Backend        Backend
 	Token          string        // MILADY_API_TOKEN ("" = no token)
 	BindHost       string        // configured bind host (also accepted as Host)
 	AllowedOrigins []string      // MILADY_ALLOWED_ORIGINS (comma-split by caller)
@@ -37,7 +35,7 @@ const DefaultPingInterval = 15 * time.Second
 // server is the http.Handler New returns. It holds no state of its own
 // beyond its configuration: all state is the Backend's.
 type server struct {
-	b         app.Backend
+	b         Backend
 	log       *slog.Logger
 	token     string
 	bindHost  string

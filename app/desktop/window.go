@@ -19,6 +19,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/milady-ai/milady-cloud/app"
 )
 
 // Window geometry.
@@ -51,7 +53,7 @@ func Run(opts Options) (err error) {
 	}
 	opener := opts.Opener
 	if opener == nil {
-		opener = OpenerFunc(browser.OpenURL)
+		opener = app.OpenerFunc(browser.OpenURL)
 	}
 
 	bg := windowBackground(os.Getenv)
