@@ -45,7 +45,7 @@ func (s *Service) resolveLastAgentName(ctx context.Context) {
 	s.mu.Lock()
 	id, name, c := s.lastAgentID, s.lastAgentName, s.client
 	s.mu.Unlock()
-	if id == "" || name != "" || c == nil || validAgentID(id) != nil {
+	if id == "" || name != "" || c == nil || ValidAgentID(id) != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

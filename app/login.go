@@ -197,8 +197,8 @@ func (s *Service) CancelLogin() {
 // LoginStatus polls a session upstream (REST). A session this app already
 // completed answers "authenticated" again on every later poll.
 func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error) {
-	if sessionID == "" {
-		return LoginStatus{}, InvalidInput("sessionId query parameter is required")
+	if err := ValidSessionID(sessionID); err != nil {
+		return LoginStatus{}, err
 	}
 	s.mu.Lock()
 	ls := s.sessions[sessionID]

@@ -15,6 +15,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/milady-ai/milady-cloud/app"
 )
 
 // Options configures New.
@@ -182,8 +184,8 @@ func (s *server) routeAPI(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if rt.hasID {
-			if !isUUID(id) {
-				writeMessage(w, http.StatusBadRequest, "Invalid agent ID or cloud not connected")
+			if err := app.ValidAgentID(id); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 			r.SetPathValue("id", id)
@@ -197,28 +199,6 @@ func (s *server) routeAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeMessage(w, http.StatusMethodNotAllowed, "Method not allowed")
-}
-
-// isUUID accepts exactly the canonical 8-4-4-4-12 hex form, any case, as
-// Milady's UUID_RE does (no braces, no urn: prefix, no bare 32 hex digits).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // ServeHTTP recovers from panics (a 500 JSON if nothing was written yet),
