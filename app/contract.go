@@ -160,12 +160,9 @@ type LoginStatus struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// CreateAgentInput is POST /api/cloud/agents.
-type CreateAgentInput struct {
-	AgentName       string            `json:"agentName"`
-	AgentConfig     map[string]any    `json:"agentConfig,omitempty"`
-	EnvironmentVars map[string]string `json:"environmentVars,omitempty"`
-}
+// CreateAgentInput is POST /api/cloud/agents: exactly what the cloud takes,
+// so the app checks it (ValidAgentName) and passes it on.
+type CreateAgentInput = cloud.CreateAgentRequest
 
 // ConnectResult answers provision/connect.
 type ConnectResult struct {
