@@ -27,8 +27,10 @@ func (c Call) String() string { return fmt.Sprintf("%s%v", c.Method, c.Args) }
 // Backend is the one fake of the Service that every face test shares (REST,
 // window, tray): it implements each face's Backend interface, records every
 // call, and answers through the per-method function fields a test sets. A
-// method whose field is nil answers zero values (Snapshot: the last Push;
-// Subscribe: a latest-wins subscription fed by Push).
+// method whose field is nil answers a plain success (empty lists, an agent
+// or result carrying the id it was given; Snapshot: the last Push;
+// Subscribe: a latest-wins subscription fed by Push), except CreateAgent,
+// which fails, and ConnectLastAgent, which answers app.ErrChooseAgent.
 //
 // OnCall, when set, runs first on every call: an error it returns is what the
 // method returns (methods that cannot fail ignore it), and it may panic to
