@@ -10,17 +10,9 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
-// validAgentID is the REST rule: an agent id is a UUID.
-func validAgentID(id string) error {
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return InvalidInput("Invalid agent ID or cloud not connected")
-	}
-	return nil
-}
-
 // agentCall is the common prologue of agent calls: a valid id and a key.
 func (s *Service) agentCall(id string) (*cloud.Client, error) {
-	if err := validAgentID(id); err != nil {
+	if err := ValidAgentID(id); err != nil {
 		return nil, err
 	}
 	return s.requireClient()
@@ -49,19 +41,16 @@ func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*cloud.
 	if err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(in.AgentName)
-	if name == "" {
-		return nil, InvalidInput("agentName is required")
+	if err := ValidAgentName(in.AgentName); err != nil {
+		return nil, err
 	}
-	if len([]rune(name)) > 100 {
-		return nil, InvalidInput("agentName must be at most 100 characters")
-	}
+	in.AgentName = strings.TrimSpace(in.AgentName)
 	for k := range in.EnvironmentVars {
 		if strings.TrimSpace(k) == "" {
 			return nil, InvalidInput("environment variable names must not be empty")
 		}
 	}
-	a, err := c.CreateAgent(ctx, cloud.CreateAgentRequest{AgentName: name, AgentConfig: in.AgentConfig, EnvironmentVars: in.EnvironmentVars})
+	a, err := c.CreateAgent(ctx, in)
 	if err != nil {
 		return nil, err
 	}

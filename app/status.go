@@ -118,5 +118,3 @@ func (s *Service) Quit() {
 		go q()
 	}
 }
-
-var _ Backend = (*Service)(nil)
