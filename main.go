@@ -263,25 +263,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // runDesktop runs the tray beside the window until the window quits or a
-// quit is asked for.
+// quit is asked for. The window is reached through the Service (SetWindow,
+// ShowWindow), which is the one holder of it.
 func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.Writer, logger *slog.Logger, open *opener.Opener, quit <-chan struct{}, doQuit func()) {
-	var win desktop.Window
-	var winMu sync.Mutex
-	showWindow := func() {
-		winMu.Lock()
-		w := win
-		winMu.Unlock()
-		if w != nil {
-			w.Show()
-		} else if err := open.Open(url); err != nil {
-			logger.Warn("could not open the dashboard", "err", err)
+	openDashboard := func() {
+		if !a.svc.ShowWindow() {
+			if err := open.Open(url); err != nil {
+				logger.Warn("could not open the dashboard", "err", err)
+			}
 		}
 	}
+	// No OnQuit: the tray's Quit goes to the Service, whose quit function
+	// is doQuit already.
 	t := tray.New(a.svc, tray.Options{
 		Logger:        logger.With("component", "tray"),
-		Autostart:     a.autostart,
-		OpenDashboard: showWindow,
-		OnQuit:        doQuit,
+		StartAtLogin:  a.autostart != nil,
+		OpenDashboard: openDashboard,
 	})
 	// Start runs here, on the main goroutine, before desktop.Run calls
 	// wails.Run: on macOS both must be on the main thread (the tray and
@@ -295,15 +292,6 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 	if f.sim {
 		title += " — SIMULATOR"
 	}
-	go func() {
-		<-quit
-		winMu.Lock()
-		w := win
-		winMu.Unlock()
-		if w != nil {
-			w.Quit()
-		}
-	}()
 	sub, _ := fs.Sub(dist, "frontend/dist")
 	err := desktop.Run(desktop.Options{
 		Backend:         a.svc,
@@ -313,17 +301,15 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		Hidden:          f.hidden,
 		TrayHostPresent: func() bool { return trayOK && tray.TrayHostPresent() },
 		Logger:          logger.With("component", "window"),
-		Opener:          desktop.OpenerFunc(open.Open),
+		Opener:          open,
 		OnReady: func(w desktop.Window) {
-			winMu.Lock()
-			win = w
-			winMu.Unlock()
 			a.svc.SetWindow(w)
-			select { // a quit asked for before the window existed
-			case <-quit:
+			// Quitting closes the window, including a quit asked for
+			// before the window existed.
+			go func() {
+				<-quit
 				w.Quit()
-			default:
-			}
+			}()
 		},
 	})
 	if err != nil {
@@ -445,21 +431,12 @@ func dashboardFS() fs.FS {
 	return sub
 }
 
-// stateDir is $MILADY_STATE_DIR, else $XDG_DATA_HOME/milady-cloud; created
-// 0700 when missing (an existing folder's mode is left alone).
+// stateDir is the state folder as store.DataDir names it (the one rule,
+// which config.ResolvePath follows for MILADY_STATE_DIR too), created 0700
+// when missing (an existing folder's mode is left alone).
 func stateDir() (string, error) {
-	dir := os.Getenv("MILADY_STATE_DIR")
-	if dir == "" {
-		base := os.Getenv("XDG_DATA_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return "", fmt.Errorf("find home folder: %w", err)
-			}
-			base = home + "/.local/share"
-		}
-		dir = base + "/milady-cloud"
-	}
+	home, _ := os.UserHomeDir() // unknown: DataDir falls back to the XDG default
+	dir := store.DataDir(os.Getenv, home)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create state folder %s: %w", dir, err)
 	}

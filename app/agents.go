@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -19,17 +21,9 @@ type Agents struct{ s *Service }
 // Agents is the agent-management part of the Service.
 func (s *Service) Agents() *Agents { return &s.agents }
 
-// validAgentID is the REST rule: an agent id is a UUID.
-func validAgentID(id string) error {
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return InvalidInput("Invalid agent ID or cloud not connected")
-	}
-	return nil
-}
-
 // agentCall is the common prologue of agent calls: a valid id and a key.
 func (s *Service) agentCall(id string) (*cloud.Client, error) {
-	if err := validAgentID(id); err != nil {
+	if err := ValidAgentID(id); err != nil {
 		return nil, err
 	}
 	return s.requireClient()
@@ -60,19 +54,16 @@ func (ag *Agents) Create(ctx context.Context, in CreateAgentInput) (*cloud.Agent
 	if err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(in.AgentName)
-	if name == "" {
-		return nil, InvalidInput("agentName is required")
+	if err := ValidAgentName(in.AgentName); err != nil {
+		return nil, err
 	}
-	if len([]rune(name)) > 100 {
-		return nil, InvalidInput("agentName must be at most 100 characters")
-	}
+	in.AgentName = strings.TrimSpace(in.AgentName)
 	for k := range in.EnvironmentVars {
 		if strings.TrimSpace(k) == "" {
 			return nil, InvalidInput("environment variable names must not be empty")
 		}
 	}
-	a, err := c.CreateAgent(ctx, cloud.CreateAgentRequest{AgentName: name, AgentConfig: in.AgentConfig, EnvironmentVars: in.EnvironmentVars})
+	a, err := c.CreateAgent(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +105,32 @@ func (ag *Agents) Connect(ctx context.Context, id string) (ConnectResult, error)
 	}
 	s.refreshCreditsSoon()
 	return ConnectResult{OK: true, AgentID: id, AgentName: st.AgentName, Status: "connected"}, nil
+}
+
+// ErrChooseAgent is ConnectLast's answer when it cannot tell which agent
+// the user means (none remembered and zero or several in the account, or
+// the list could not be fetched): the face lets the user choose, e.g. by
+// opening the dashboard.
+var ErrChooseAgent = errors.New("choose an agent to connect")
+
+// ConnectLast is the tray's one-click Connect: it reconnects the agent
+// remembered in desktop.lastAgentId; with none remembered it connects the
+// account's only agent. With zero or several agents it returns
+// ErrChooseAgent rather than guessing, so the user picks (or creates) one.
+// The connection itself runs in the background, as ConnectAsync.
+func (ag *Agents) ConnectLast(ctx context.Context) (ConnectResult, error) {
+	id, _ := ag.s.conn.lastAgent()
+	if id == "" {
+		agents, err := ag.List(ctx)
+		if err != nil {
+			return ConnectResult{}, fmt.Errorf("list agents to connect: %w: %w", ErrChooseAgent, err)
+		}
+		if len(agents) != 1 {
+			return ConnectResult{}, fmt.Errorf("%w: the account has %d agents", ErrChooseAgent, len(agents))
+		}
+		id = agents[0].ID
+	}
+	return ag.ConnectAsync(ctx, id)
 }
 
 // ConnectAsync checks the request, then connects in the background.

@@ -10,33 +10,26 @@ import (
 )
 
 // Chat is the part of the Service that talks to the connected agent and
-// keeps the conversation in the local history; reach it with Service.Conversation.
+// keeps the conversation in the local history; reach it with
+// Service.Conversation.
 type Chat struct{ s *Service }
-
-// MaxChatText bounds one chat message (32 KiB).
-const MaxChatText = 32 << 10
-
-var channelTypes = map[string]bool{"DM": true, "GROUP": true, "VOICE_DM": true, "VOICE_GROUP": true, "API": true}
 
 // chatProxy validates the input and returns the connected agent's proxy.
 func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {
-	if strings.TrimSpace(in.Text) == "" {
-		return nil, InvalidInput("text is required")
-	}
-	if len(in.Text) > MaxChatText {
-		return nil, InvalidInput("text is too long (at most 32 KiB)")
+	if err := ValidChatText(in.Text); err != nil {
+		return nil, err
 	}
 	if in.RoomID == "" {
-		in.RoomID = "web-chat"
+		in.RoomID = DefaultRoom
 	}
 	if err := checkRoomID(in.RoomID); err != nil {
 		return nil, err
 	}
 	if in.ChannelType == "" {
-		in.ChannelType = "DM"
+		in.ChannelType = cloud.DefaultChannel
 	}
-	if !channelTypes[in.ChannelType] {
-		return nil, InvalidInput("channelType must be one of DM, GROUP, VOICE_DM, VOICE_GROUP, API")
+	if err := ValidChannelType(in.ChannelType); err != nil {
+		return nil, err
 	}
 	// Logged out or not, chat without a connected agent is "not connected"
 	// (409), the answer a chat client can act on.
@@ -91,7 +84,7 @@ func (s *Service) storeChat(agentID, room, role, text string) {
 func (c *Chat) History(ctx context.Context, roomID string) ([]ChatMessage, error) {
 	s := c.s
 	if roomID == "" {
-		roomID = "web-chat"
+		roomID = DefaultRoom
 	}
 	if err := checkRoomID(roomID); err != nil {
 		return nil, err

@@ -54,3 +54,6 @@ func (s *Service) ChatStream(ctx context.Context, in ChatInput, onStart func(str
 func (s *Service) ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error) {
 	return s.chat.History(ctx, roomID)
 }
+func (s *Service) ConnectLastAgent(ctx context.Context) (ConnectResult, error) {
+	return s.agents.ConnectLast(ctx)
+}

@@ -115,7 +115,7 @@ func (p *connView) fill(snap *Snapshot) {
 func (s *Service) resolveLastAgentName(ctx context.Context) {
 	id, name := s.conn.lastAgent()
 	c := s.sess.keyed()
-	if id == "" || name != "" || c == nil || validAgentID(id) != nil {
+	if id == "" || name != "" || c == nil || ValidAgentID(id) != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

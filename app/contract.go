@@ -4,12 +4,12 @@
 // notifications and autostart.
 //
 // This file is the contract between the Service and its faces: the DTOs they
-// exchange and the Backend interface the REST layer, the Wails facade and the
-// tray consume. Faces never duplicate the Service's logic (R-ARCH).
+// exchange. Each face declares the interface it consumes (api.Backend,
+// desktop.Backend, tray.Backend), which *Service satisfies; faces never
+// duplicate the Service's logic.
 package app
 
 import (
-	"context"
 	"time"
 
 	"github.com/milady-ai/milady-cloud/cloud"
@@ -165,12 +165,9 @@ type LoginStatus struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// CreateAgentInput is POST /api/cloud/agents.
-type CreateAgentInput struct {
-	AgentName       string            `json:"agentName"`
-	AgentConfig     map[string]any    `json:"agentConfig,omitempty"`
-	EnvironmentVars map[string]string `json:"environmentVars,omitempty"`
-}
+// CreateAgentInput is POST /api/cloud/agents: exactly what the cloud takes,
+// so the app checks it (ValidAgentName) and passes it on.
+type CreateAgentInput = cloud.CreateAgentRequest
 
 // ConnectResult answers provision/connect.
 type ConnectResult struct {
@@ -208,62 +205,4 @@ type ChatMessage struct {
 type Subscription interface {
 	C() <-chan Event
 	Close()
-}
-
-// Backend is everything a face may ask of the app. *Service implements it;
-// the REST layer, the Wails facade and the tray depend only on this.
-type Backend interface {
-	Version() string
-	Snapshot() Snapshot
-	Status(ctx context.Context) StatusView
-	Subscribe() Subscription
-
-	// StartLogin starts a CLI session and polls it in the background
-	// (REST POST /api/cloud/login). The caller opens browserUrl itself.
-	StartLogin(ctx context.Context) (LoginStart, error)
-	// BeginBrowserLogin is the in-app login (Wails, tray): like StartLogin
-	// but it opens the system browser; a second call while one is pending
-	// re-opens the pending one instead of starting another.
-	BeginBrowserLogin(ctx context.Context) (LoginStart, error)
-	CancelLogin()
-	// LoginStatus polls the session upstream (REST GET /api/cloud/login/status).
-	LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error)
-	// Logout is the REST POST /api/cloud/disconnect: final snapshot,
-	// config/env/secrets cleared. Never fails because saving failed.
-	Logout(ctx context.Context) error
-
-	Credits(ctx context.Context, fresh bool) CreditsResponse
-	CreditHistory(ctx context.Context) ([]BalanceSample, error)
-
-	ListAgents(ctx context.Context) ([]cloud.Agent, error)
-	CreateAgent(ctx context.Context, in CreateAgentInput) (*cloud.Agent, error)
-	GetAgent(ctx context.Context, id string) (*cloud.Agent, error)
-	// ConnectAgent provisions and connects (an active agent is disconnected first).
-	ConnectAgent(ctx context.Context, id string) (ConnectResult, error)
-	// ConnectAgentAsync validates, then connects in the background; the
-	// outcome arrives as events.
-	ConnectAgentAsync(ctx context.Context, id string) (ConnectResult, error)
-	DisconnectAgent(ctx context.Context, id string) error
-	// ShutdownAgent disconnects if active, then deletes the agent in the cloud.
-	ShutdownAgent(ctx context.Context, id string) error
-	SuspendAgent(ctx context.Context, id string) error
-	ResumeAgent(ctx context.Context, id string) error
-	ListBackups(ctx context.Context, id string) ([]cloud.Backup, error)
-	SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, error)
-	RestoreAgent(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
-
-	Chat(ctx context.Context, in ChatInput) (ChatReply, error)
-	// ChatStream calls onStart(agentID) once the agent is known to be
-	// connected (before any upstream call), then onChunk per chunk. An
-	// error before onStart means no stream was started.
-	ChatStream(ctx context.Context, in ChatInput, onStart func(agentID string), onChunk func(text string) error) error
-	ChatHistory(ctx context.Context, roomID string) ([]ChatMessage, error)
-
-	// ShowWindow shows and focuses the window; false in headless mode.
-	ShowWindow() bool
-	SetNotifications(ctx context.Context, on bool) error
-	SetStartAtLogin(ctx context.Context, on bool) error
-	OpenTopUp() error
-	// Quit asks the whole app to shut down gracefully.
-	Quit()
 }

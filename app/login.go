@@ -254,8 +254,8 @@ func (s *Service) CancelLogin() {
 // this app already completed answers "authenticated" again on every later
 // poll; any other id answers "expired" without contacting the cloud.
 func (s *Service) LoginStatus(ctx context.Context, sessionID string) (LoginStatus, error) {
-	if sessionID == "" {
-		return LoginStatus{}, InvalidInput("sessionId query parameter is required")
+	if err := ValidSessionID(sessionID); err != nil {
+		return LoginStatus{}, err
 	}
 	anon, baseErr := s.sess.anonymous()
 	ls := s.login.find(sessionID)

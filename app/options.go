@@ -19,6 +19,12 @@ type Opener interface {
 	Open(url string) error
 }
 
+// OpenerFunc adapts a function such as browser.OpenURL to Opener.
+type OpenerFunc func(url string) error
+
+// Open calls f(url).
+func (f OpenerFunc) Open(url string) error { return f(url) }
+
 // Sender delivers a notification (D-Bus in desktop mode, the log headless).
 type Sender interface {
 	Send(notify.Alert) error

@@ -40,5 +40,3 @@ func (s *Service) Status(_ context.Context) StatusView {
 	}
 	return v
 }
-
-var _ Backend = (*Service)(nil)

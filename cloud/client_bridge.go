@@ -63,10 +63,10 @@ type messageParams struct {
 func paramsFor(msg Message) messageParams {
 	p := messageParams(msg)
 	if p.RoomID == "" {
-		p.RoomID = "web-chat"
+		p.RoomID = DefaultRoom
 	}
 	if p.ChannelType == "" {
-		p.ChannelType = "DM"
+		p.ChannelType = DefaultChannel
 	}
 	return p
 }

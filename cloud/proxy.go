@@ -4,8 +4,8 @@ import "context"
 
 // The default routing of a chat message, as Milady's bridge client sends it.
 const (
-	proxyDefaultRoom    = "web-chat"
-	proxyDefaultChannel = "DM"
+	DefaultRoom    = "web-chat"
+	DefaultChannel = "DM"
 )
 
 // Proxy routes chat to the connected agent. It carries the agent's
@@ -54,10 +54,10 @@ func (p *Proxy) Alive(ctx context.Context) error {
 
 func proxyMessage(text, roomID, channelType string) Message {
 	if roomID == "" {
-		roomID = proxyDefaultRoom
+		roomID = DefaultRoom
 	}
 	if channelType == "" {
-		channelType = proxyDefaultChannel
+		channelType = DefaultChannel
 	}
 	return Message{Text: text, RoomID: roomID, ChannelType: channelType}
 }

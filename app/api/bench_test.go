@@ -42,9 +42,7 @@ func BenchmarkStatus(b *testing.B) {
 					}
 				}
 			})
-			f.mu.Lock()
-			f.calls = nil // the fake records every call; keep memory flat
-			f.mu.Unlock()
+			f.ForgetCalls() // the fake records every call; keep memory flat
 		})
 	}
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
@@ -38,8 +37,11 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, _, err := body.str("agentName")
-	if err != nil || strings.TrimSpace(name) == "" {
-		writeMessage(w, http.StatusBadRequest, "agentName is required")
+	if err != nil {
+		name = "" // a non-string name is a missing one
+	}
+	if err := app.ValidAgentName(name); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	cfg, err := body.jsonObject("agentConfig")

@@ -3,34 +3,24 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/milady-ai/milady-cloud/app"
 )
 
-// maxChatText bounds one message (32 KiB of UTF-8).
-const maxChatText = 32 << 10
-
-// defaultRoom is Milady's web chat room.
-const defaultRoom = "web-chat"
-
-// channelTypes are the channel types the bridge understands.
-var channelTypes = map[string]bool{"DM": true, "GROUP": true, "VOICE_DM": true, "VOICE_GROUP": true, "API": true}
-
-// chatInput validates a chat body; it answers 400/413 itself.
-func chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInput, bool) {
+// chatInput decodes and checks a chat body with app's rules before anything
+// is sent; it answers 400/413 itself.
+func (s *server) chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInput, bool) {
 	body, ok := readObject(w, r)
 	if !ok {
 		return app.ChatInput{}, false
 	}
 	text, _, err := body.str("text")
-	if err != nil || strings.TrimSpace(text) == "" {
-		writeMessage(w, http.StatusBadRequest, "text is required")
-		return app.ChatInput{}, false
+	if err != nil {
+		text = "" // a non-string text is a missing one
 	}
-	if len(text) > maxChatText {
-		writeMessage(w, http.StatusBadRequest, "text is too long (at most 32 KiB)")
+	if err := app.ValidChatText(text); err != nil {
+		s.writeError(w, r, err)
 		return app.ChatInput{}, false
 	}
 	room, _, err := body.str("roomId")
@@ -43,16 +33,18 @@ func chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInput, bool) {
 		writeMessage(w, http.StatusBadRequest, err.Error())
 		return app.ChatInput{}, false
 	}
-	if hasChannel && !channelTypes[channel] {
-		writeMessage(w, http.StatusBadRequest, "channelType must be one of DM, GROUP, VOICE_DM, VOICE_GROUP, API")
-		return app.ChatInput{}, false
+	if hasChannel {
+		if err := app.ValidChannelType(channel); err != nil {
+			s.writeError(w, r, err)
+			return app.ChatInput{}, false
+		}
 	}
 	return app.ChatInput{Text: text, RoomID: room, ChannelType: channel}, true
 }
 
 // chat sends one message and answers the whole reply.
 func (s *server) chat(w http.ResponseWriter, r *http.Request) {
-	in, ok := chatInput(w, r)
+	in, ok := s.chatInput(w, r)
 	if !ok {
 		return
 	}
@@ -68,7 +60,7 @@ func (s *server) chat(w http.ResponseWriter, r *http.Request) {
 // when not connected), and SSE after it: a "chunk" per chunk, flushed at
 // once, then "done" or "error".
 func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
-	in, ok := chatInput(w, r)
+	in, ok := s.chatInput(w, r)
 	if !ok {
 		return
 	}
@@ -121,7 +113,7 @@ func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
 func (s *server) chatHistory(w http.ResponseWriter, r *http.Request) {
 	room := r.URL.Query().Get("roomId")
 	if room == "" {
-		room = defaultRoom
+		room = app.DefaultRoom
 	}
 	msgs, err := s.b.ChatHistory(r.Context(), room)
 	if err != nil {

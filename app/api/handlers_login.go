@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+
+	"github.com/milady-ai/milady-cloud/app"
 )
 
 // login starts a browser login (CLI session) and answers {ok, sessionId,
@@ -22,8 +24,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 // the login shape, {status:"error", error}, with the mapped HTTP status.
 func (s *server) loginStatus(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("sessionId")
-	if id == "" {
-		writeMessage(w, http.StatusBadRequest, "sessionId query parameter is required")
+	if err := app.ValidSessionID(id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	st, err := s.b.LoginStatus(r.Context(), id)

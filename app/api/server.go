@@ -3,7 +3,7 @@
 // chat, health, window, settings) and the embedded dashboard.
 //
 // It is an adapter and nothing more (R-ARCH): every handler parses the
-// request, calls one method of app.Backend and writes JSON. The gate (Host,
+// request, calls one method of Backend and writes JSON. The gate (Host,
 // Origin, CORS, token, body size) and the one error mapper live here because
 // they are HTTP concerns; every decision about the cloud lives in the Backend.
 package api
@@ -21,7 +21,7 @@ import (
 
 // Options configures New.
 type Options struct {
-	Backend        app.Backend
+	Backend        Backend
 	Token          string        // MILADY_API_TOKEN ("" = no token)
 	BindHost       string        // configured bind host (also accepted as Host)
 	Port           int           // the port actually listened on (its origins are this app's own); 0 = unknown
@@ -38,7 +38,7 @@ const DefaultPingInterval = 15 * time.Second
 // server is the http.Handler New returns. It holds no state of its own
 // beyond its configuration: all state is the Backend's.
 type server struct {
-	b         app.Backend
+	b         Backend
 	log       *slog.Logger
 	token     string
 	bindHost  string
@@ -201,8 +201,8 @@ func (s *server) routeAPI(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if rt.hasID {
-			if !isUUID(id) {
-				writeMessage(w, http.StatusBadRequest, "Invalid agent ID or cloud not connected")
+			if err := app.ValidAgentID(id); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 			r.SetPathValue("id", id)
@@ -216,28 +216,6 @@ func (s *server) routeAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeMessage(w, http.StatusMethodNotAllowed, "Method not allowed")
-}
-
-// isUUID accepts exactly the canonical 8-4-4-4-12 hex form, any case, as
-// Milady's UUID_RE does (no braces, no urn: prefix, no bare 32 hex digits).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // ServeHTTP recovers from panics (a 500 JSON if nothing was written yet),

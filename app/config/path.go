@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/adrg/xdg"
+
+	"github.com/milady-ai/milady-cloud/internal/paths"
 )
 
 // FileName is the name Milady gives its configuration file.
@@ -27,10 +29,10 @@ const FileName = "milady.json"
 // is not ~/.config (macOS, Windows).
 func ResolvePath(env func(string) string, home string) string {
 	if p := strings.TrimSpace(env("MILADY_CONFIG_PATH")); p != "" {
-		return expandHome(p, home)
+		return paths.ExpandHome(p, home)
 	}
 	if d := strings.TrimSpace(env("MILADY_STATE_DIR")); d != "" {
-		return filepath.Join(expandHome(d, home), FileName)
+		return filepath.Join(paths.ExpandHome(d, home), FileName)
 	}
 	if home != "" {
 		legacy := filepath.Join(home, ".milady", FileName)
@@ -56,20 +58,4 @@ func configHome(env func(string) string, home string) string {
 		}
 		return filepath.Join(home, ".config")
 	}
-}
-
-// expandHome turns a leading "~/" into the home folder: a shell does that for
-// a value typed on the command line, but not for one set in a .desktop file
-// or a systemd unit.
-func expandHome(p, home string) string {
-	if home == "" {
-		return p
-	}
-	if p == "~" {
-		return home
-	}
-	if strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[2:])
-	}
-	return p
 }

@@ -180,7 +180,7 @@ func (a *App) OpenURL(rawURL string) error {
 	if a.opener == nil {
 		return errNoOpener
 	}
-	if err := a.opener.OpenURL(u.String()); err != nil {
+	if err := a.opener.Open(u.String()); err != nil {
 		return fmt.Errorf("open browser: %w", err)
 	}
 	return nil

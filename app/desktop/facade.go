@@ -26,26 +26,15 @@ type Emitter interface {
 	Emit(name string, data any)
 }
 
-// Opener opens a URL in the system browser. A page inside the webview cannot
-// open new windows, so external links go through OpenURL.
-type Opener interface {
-	OpenURL(url string) error
-}
-
-// OpenerFunc adapts a function such as browser.OpenURL to Opener.
-type OpenerFunc func(url string) error
-
-// OpenURL calls f(url).
-func (f OpenerFunc) OpenURL(url string) error { return f(url) }
-
 // Config is what New needs. Only Backend is required.
 type Config struct {
-	Backend app.Backend
+	Backend Backend
 	// Emitter receives the forwarded Backend events and chat chunks. It is
 	// used only between startup and shutdown.
 	Emitter Emitter
-	// Opener opens external links; nil makes OpenURL fail.
-	Opener Opener
+	// Opener opens external links (a page inside the webview cannot open
+	// new windows, so they go through OpenURL); nil makes OpenURL fail.
+	Opener app.Opener
 	Logger *slog.Logger
 	// OnReady is called by ReportReady, i.e. each time the page has mounted.
 	OnReady func()
@@ -69,9 +58,9 @@ type Config struct {
 // page's promise rejects with the error's message; errors are passed on
 // unwrapped because the Backend already words them for a person.
 type App struct {
-	backend app.Backend
+	backend Backend
 	emitter Emitter
-	opener  Opener
+	opener  app.Opener
 	log     *slog.Logger
 	onReady func()
 

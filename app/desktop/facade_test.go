@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestMethodsDelegate checks that each bound method calls the matching
 // Backend method with its arguments and passes the result through.
 func TestMethodsDelegate(t *testing.T) {
-	b := &fakeBackend{}
+	b := newFake(fakeBackend{})
 	a := New(Config{Backend: b})
 	in := app.CreateAgentInput{AgentName: "milady", EnvironmentVars: map[string]string{"K": "v"}}
 	tests := []struct {
@@ -79,7 +79,7 @@ func TestMethodsDelegate(t *testing.T) {
 // TestErrorsPassThrough checks that a Backend error reaches the page with
 // its message intact (the promise rejects with err.Error()).
 func TestErrorsPassThrough(t *testing.T) {
-	b := &fakeBackend{err: errBoom}
+	b := newFake(fakeBackend{err: errBoom})
 	a := New(Config{Backend: b})
 	calls := map[string]func() error{
 		"Login":         func() error { _, err := a.Login(); return err },
@@ -101,7 +101,7 @@ func TestErrorsPassThrough(t *testing.T) {
 }
 
 func TestStreamChatEmitsChunksAndReturnsWhole(t *testing.T) {
-	b := &fakeBackend{chunks: []string{"Hel", "lo ", "there"}}
+	b := newFake(fakeBackend{chunks: []string{"Hel", "lo ", "there"}})
 	em := &recordingEmitter{}
 	a := New(Config{Backend: b, Emitter: em})
 	reply, err := a.StreamChat("req-7", "hi", "room-1")
@@ -125,7 +125,7 @@ func TestStreamChatEmitsChunksAndReturnsWhole(t *testing.T) {
 }
 
 func TestStreamChatFailsMidStream(t *testing.T) {
-	b := &fakeBackend{chunks: []string{"par"}, err: errors.New("stream broke")}
+	b := newFake(fakeBackend{chunks: []string{"par"}, err: errors.New("stream broke")})
 	em := &recordingEmitter{}
 	a := New(Config{Backend: b, Emitter: em})
 	reply, err := a.StreamChat("r", "hi", "")
@@ -144,7 +144,7 @@ func TestReportReadyLogsAndCallsHook(t *testing.T) {
 	var buf bytes.Buffer
 	called := 0
 	a := New(Config{
-		Backend: &fakeBackend{},
+		Backend: newFake(fakeBackend{}),
 		Logger:  slog.New(slog.NewTextHandler(&buf, nil)),
 		OnReady: func() { called++ },
 	})
@@ -158,14 +158,14 @@ func TestReportReadyLogsAndCallsHook(t *testing.T) {
 		t.Errorf("OnReady called %d times, want 1", called)
 	}
 	// Without a hook it must not panic.
-	if err := New(Config{Backend: &fakeBackend{}}).ReportReady(); err != nil {
+	if err := New(Config{Backend: newFake(fakeBackend{})}).ReportReady(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestOpenURL(t *testing.T) {
 	var opened []string
-	a := New(Config{Backend: &fakeBackend{}, Opener: OpenerFunc(func(u string) error {
+	a := New(Config{Backend: newFake(fakeBackend{}), Opener: app.OpenerFunc(func(u string) error {
 		opened = append(opened, u)
 		return nil
 	})})
@@ -181,11 +181,11 @@ func TestOpenURL(t *testing.T) {
 		t.Errorf("opened %v, want %v", opened, want)
 	}
 
-	failing := New(Config{Backend: &fakeBackend{}, Opener: OpenerFunc(func(string) error { return errors.New("no xdg-open") })})
+	failing := New(Config{Backend: newFake(fakeBackend{}), Opener: app.OpenerFunc(func(string) error { return errors.New("no xdg-open") })})
 	if err := failing.OpenURL("https://x.test/"); err == nil || !strings.Contains(err.Error(), "no xdg-open") {
 		t.Errorf("err = %v, want the opener's error", err)
 	}
-	if err := New(Config{Backend: &fakeBackend{}}).OpenURL("https://x.test/"); !errors.Is(err, errNoOpener) {
+	if err := New(Config{Backend: newFake(fakeBackend{})}).OpenURL("https://x.test/"); !errors.Is(err, errNoOpener) {
 		t.Errorf("err = %v, want errNoOpener", err)
 	}
 }
@@ -194,7 +194,7 @@ func TestOpenURL(t *testing.T) {
 // Emitter under its type with its data, in order, until shutdown.
 func TestEventsForwarded(t *testing.T) {
 	sub := apptest.NewSub(0)
-	b := &fakeBackend{sub: sub}
+	b := newFake(fakeBackend{sub: sub})
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
 	a := New(Config{Backend: b, Emitter: em})
 	a.startup(context.Background())
@@ -218,7 +218,7 @@ func TestEventsForwarded(t *testing.T) {
 	if got := em.events(); !reflect.DeepEqual(got, want) {
 		t.Errorf("emitted %+v\nwant %+v", got, want)
 	}
-	if n := strings.Count(strings.Join(b.calls, ","), "Subscribe"); n != 1 {
+	if n := strings.Count(strings.Join(b.calls(), ","), "Subscribe"); n != 1 {
 		t.Errorf("Subscribe called %d times, want 1", n)
 	}
 
@@ -244,7 +244,7 @@ func TestEventsForwarded(t *testing.T) {
 func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 	sub := apptest.NewSub(0)
 	em := &recordingEmitter{}
-	a := New(Config{Backend: &fakeBackend{sub: sub}, Emitter: em})
+	a := New(Config{Backend: newFake(fakeBackend{sub: sub}), Emitter: em})
 	a.startup(context.Background())
 	defer a.shutdown(context.Background())
 	sub.Send(t, app.Event{Type: app.EventSnapshot, Data: app.Snapshot{Version: "v"}})
@@ -263,7 +263,7 @@ func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 // context that quitting cancels, so a slow upstream call cannot hold the
 // process open.
 func TestShutdownCancelsCallsInFlight(t *testing.T) {
-	b := &fakeBackend{sub: apptest.NewSub(0)}
+	b := newFake(fakeBackend{sub: apptest.NewSub(0)})
 	a := New(Config{Backend: b})
 	if _, err := a.ListAgents(); err != nil { // before startup: Background
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestBeforeClose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &fakeWindow{}
-			a := New(Config{Backend: &fakeBackend{}, Window: w, TrayHostPresent: tt.tray})
+			a := New(Config{Backend: newFake(fakeBackend{}), Window: w, TrayHostPresent: tt.tray})
 			if tt.quit {
 				a.requestQuit()
 			}
@@ -326,7 +326,7 @@ func TestHiddenStartShowsWindowWithoutTray(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	w := &fakeWindow{shown: make(chan struct{})}
 	a := New(Config{
-		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true,
+		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true,
 		TrayHostPresent: func() bool { return false }, TrayGrace: 2 * time.Second, Clock: clk,
 	})
 	a.startup(context.Background())
@@ -357,7 +357,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	checked := make(chan struct{}, 1)
 	present := false
 	a := New(Config{
-		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true, Clock: clk,
+		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool {
 			select {
 			case checked <- struct{}{}:
@@ -378,7 +378,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	// And when the tray host is there from the start, nothing waits.
 	present = true
 	b := New(Config{
-		Backend: &fakeBackend{sub: apptest.NewSub(0)}, Window: w, StartHidden: true, Clock: clk,
+		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool { return present },
 	})
 	b.startup(context.Background())
@@ -408,7 +408,7 @@ func TestWailsLoggerLevels(t *testing.T) {
 
 func TestDomReadyLogs(t *testing.T) {
 	var buf bytes.Buffer
-	a := New(Config{Backend: &fakeBackend{}, Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	a := New(Config{Backend: newFake(fakeBackend{}), Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	a.domReady(context.Background())
 	if !strings.Contains(buf.String(), "window: DOM ready") {
 		t.Errorf("log = %q", buf.String())

@@ -11,7 +11,7 @@ import (
 
 // Options configures Run. Backend and Assets are required.
 type Options struct {
-	Backend app.Backend
+	Backend Backend
 	// Assets is the contents of frontend/dist (index.html at its root or in
 	// a single sub-folder).
 	Assets fs.FS
@@ -33,7 +33,7 @@ type Options struct {
 	OnDashboardReady func()
 	// Opener opens external links from the page; nil means the system
 	// browser (internal/opener, which keeps ELIZAOS_* from the browser).
-	Opener Opener
+	Opener app.Opener
 }
 
 // Window controls the one window. Its methods may be called from any

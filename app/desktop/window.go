@@ -19,6 +19,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/milady-ai/milady-cloud/app"
 	osopener "github.com/milady-ai/milady-cloud/internal/opener"
 )
 
@@ -54,7 +55,7 @@ func Run(opts Options) (err error) {
 	if opener == nil {
 		// Not pkg/browser: it hands the browser this process's environment,
 		// which holds the API key (ELIZAOS_CLOUD_API_KEY).
-		opener = OpenerFunc(osopener.New(nil).Open)
+		opener = app.OpenerFunc(osopener.New(nil).Open)
 	}
 
 	bg := windowBackground(os.Getenv)

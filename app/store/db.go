@@ -22,6 +22,8 @@ import (
 
 	"github.com/adrg/xdg"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/milady-ai/milady-cloud/internal/paths"
 )
 
 // FileName is the database file inside the data folder.
@@ -69,7 +71,7 @@ var defaultRetention = retention{
 // home are injected for the same reason as in config.ResolvePath.
 func DataDir(env func(string) string, home string) string {
 	if d := strings.TrimSpace(env("MILADY_STATE_DIR")); d != "" {
-		return d
+		return paths.ExpandHome(d, home) // as config.ResolvePath reads it
 	}
 	if x := env("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
 		return filepath.Join(x, "milady-cloud")

@@ -463,6 +463,7 @@ func TestDataDir(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"MILADY_STATE_DIR": "/state", "XDG_DATA_HOME": "/data"}, "/state"},
+		{map[string]string{"MILADY_STATE_DIR": "~/x"}, "/home/u/x"},
 		{map[string]string{"XDG_DATA_HOME": "/data"}, "/data/milady-cloud"},
 		{map[string]string{"XDG_DATA_HOME": "relative"}, "/home/u/.local/share/milady-cloud"},
 		{map[string]string{}, "/home/u/.local/share/milady-cloud"},

@@ -2,6 +2,7 @@ package tray
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/milady-ai/milady-cloud/app"
@@ -12,7 +13,7 @@ import (
 // click must never crash the app, and the Service reports outcomes through
 // the snapshot anyway.
 type actions struct {
-	b    app.Backend
+	b    Backend
 	opts Options
 	log  *slog.Logger
 }
@@ -33,7 +34,7 @@ func (a *actions) openDashboard() {
 func (a *actions) primary(ctx context.Context, kind ActionKind, s app.Snapshot) {
 	switch kind {
 	case ActionConnect:
-		a.connect(ctx, s)
+		a.connect(ctx)
 	case ActionDisconnect:
 		a.disconnect(ctx, s)
 	case ActionLogin:
@@ -41,26 +42,17 @@ func (a *actions) primary(ctx context.Context, kind ActionKind, s app.Snapshot) 
 	}
 }
 
-// connect reconnects the last agent. With none remembered it connects the
-// account's only agent; with zero or several it opens the dashboard so the
-// user chooses (or creates) one rather than the tray guessing.
-func (a *actions) connect(ctx context.Context, s app.Snapshot) {
-	id := s.LastAgentID
-	if id == "" {
-		agents, err := a.b.ListAgents(ctx)
-		if err != nil {
-			a.log.Warn("tray: list agents to connect", "err", err)
-			a.openDashboard()
-			return
-		}
-		if len(agents) != 1 {
-			a.openDashboard()
-			return
-		}
-		id = agents[0].ID
-	}
-	if _, err := a.b.ConnectAgentAsync(ctx, id); err != nil {
-		a.log.Warn("tray: connect agent", "agentId", id, "err", err)
+// connect asks the Service to reconnect the last (or only) agent; when it
+// cannot tell which one the user means it says so and the dashboard opens,
+// so the user chooses (or creates) one rather than the tray guessing.
+func (a *actions) connect(ctx context.Context) {
+	_, err := a.b.ConnectLastAgent(ctx)
+	switch {
+	case errors.Is(err, app.ErrChooseAgent):
+		a.log.Info("tray: no agent to connect without asking; opening the dashboard", "reason", err)
+		a.openDashboard()
+	case err != nil:
+		a.log.Warn("tray: connect agent", "err", err)
 	}
 }
 
@@ -91,24 +83,15 @@ func (a *actions) topUp() {
 	}
 }
 
-// setStartAtLogin writes (on) or removes the autostart file; the caller
-// re-renders from the file afterwards. The caller passes the opposite of
-// the checkbox the user clicked, not of the file: if the file changed
-// since the menu was drawn, flipping the file would do the opposite of
-// what the click meant (uncheck a checked box and get it enabled).
-func (a *actions) setStartAtLogin(on bool) {
-	as := a.opts.Autostart
-	if as == nil {
-		return
-	}
-	if !on {
-		if err := as.Disable(); err != nil {
-			a.log.Warn("tray: disable start at login", "err", err)
-		}
-		return
-	}
-	if err := as.Enable(); err != nil {
-		a.log.Warn("tray: enable start at login", "err", err)
+// setStartAtLogin asks the Service to write (on) or remove the autostart
+// file; the Service publishes the new setting, so the dashboard follows.
+// The caller passes the opposite of the checkbox the user clicked, not of
+// the file: if the file changed since the menu was drawn, flipping the file
+// would do the opposite of what the click meant (uncheck a checked box and
+// get it enabled).
+func (a *actions) setStartAtLogin(ctx context.Context, on bool) {
+	if err := a.b.SetStartAtLogin(ctx, on); err != nil {
+		a.log.Warn("tray: change start at login", "on", on, "err", err)
 	}
 }
 

@@ -63,31 +63,35 @@ const (
 type controller struct {
 	act actions
 	log *slog.Logger
-	// rerender coalesces "render again" requests that do not come with a
-	// snapshot (the autostart file changed); buffered(1), latest wins.
+	b   Backend
+	// rerender coalesces "render again from a fresh Snapshot" requests that
+	// do not come with an event (a start-at-login change that failed);
+	// buffered(1), latest wins.
 	rerender chan struct{}
 	// opened fires when a host opens the menu (nil: never). The autostart
 	// file may have changed behind the app's back since the last render,
-	// and nothing else would re-read it while no snapshot arrives (logged
-	// out, nothing happens for hours), so the checkbox is re-read then.
+	// and nothing else would re-read it while no event arrives (logged
+	// out, nothing happens for hours), so the menu renders from a fresh
+	// Snapshot then: the Service re-reads the file for it.
 	opened   <-chan struct{}
 	inflight sync.WaitGroup
 }
 
-func newController(b app.Backend, opts Options) *controller {
+func newController(b Backend, opts Options) *controller {
 	opts = opts.withDefaults()
 	return &controller{
 		act:      actions{b: b, opts: opts, log: opts.Logger},
+		b:        b,
 		log:      opts.Logger,
 		rerender: make(chan struct{}, 1),
 	}
 }
 
-// menuFor renders the model, reading the autostart file as the truth.
+// menuFor renders the model. Start at login comes from the snapshot, which
+// the Service fills from the autostart file (the truth).
 func (c *controller) menuFor(s app.Snapshot) Menu {
-	as := c.act.opts.Autostart
-	m := MenuFor(s, as != nil && as.Enabled())
-	if as == nil {
+	m := MenuFor(s, s.Settings.StartAtLogin)
+	if !c.act.opts.StartAtLogin {
 		m.StartAtLogin.Visible, m.StartAtLogin.Enabled = false, false
 	}
 	return m
@@ -146,8 +150,10 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 			snap = ev.Snapshot
 			render()
 		case <-c.rerender:
+			snap = c.b.Snapshot()
 			render()
 		case <-c.opened:
+			snap = c.b.Snapshot()
 			render()
 		case <-cl[itemStatus]:
 			// disabled line: hosts should not send this; nothing to do
@@ -162,8 +168,8 @@ func (c *controller) run(ctx context.Context, events <-chan app.Event, snap app.
 			c.spawn(ctx, func(context.Context) { c.act.topUp() })
 		case <-cl[itemStartAtLogin]:
 			on := !shown.menu.StartAtLogin.Checked // what the click meant
-			c.spawn(ctx, func(context.Context) {
-				c.act.setStartAtLogin(on)
+			c.spawn(ctx, func(ctx context.Context) {
+				c.act.setStartAtLogin(ctx, on)
 				c.requestRender()
 			})
 		case <-cl[itemLogout]:

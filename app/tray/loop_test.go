@@ -62,7 +62,7 @@ func (v *recView) until(t *testing.T, what string, cond func(applied) bool) appl
 // harness runs a controller over a FakeBackend with test-driven clicks.
 type harness struct {
 	b      *traytest.FakeBackend
-	as     *traytest.FakeAutostart
+	as     *apptest.Autostart
 	view   *recView
 	clicks [numItems]chan struct{}
 	logs   *apptest.Buffer // safe for the goroutines clicks run on
@@ -85,7 +85,7 @@ func startHarness(t *testing.T, s app.Snapshot, withAutostart bool) *harness {
 	t.Helper()
 	h := &harness{
 		b:    traytest.NewFakeBackend(s),
-		as:   &traytest.FakeAutostart{},
+		as:   &apptest.Autostart{},
 		view: &recView{ch: make(chan applied, 16)},
 		logs: &apptest.Buffer{},
 		dash: make(chan struct{}, 8),
@@ -97,9 +97,8 @@ func startHarness(t *testing.T, s app.Snapshot, withAutostart bool) *harness {
 		OpenDashboard: func() { h.dash <- struct{}{} },
 		OnQuit:        func() { h.quit <- struct{}{} },
 	}
-	if withAutostart {
-		opts.Autostart = h.as
-	}
+	opts.StartAtLogin = withAutostart
+	h.b.UseAutostart(h.as)
 	h.ctl = newController(h.b, opts)
 	var cl clicks
 	for i := range h.clicks {

@@ -1,7 +1,7 @@
 // Package tray is the system-tray face of the app (R-TRAY): a pure model that
 // turns an app.Snapshot into a menu and an icon, and a thin adapter (the only
 // file importing fyne.io/systray) that shows them and turns clicks into
-// app.Backend calls.
+// Backend calls.
 //
 // The model is pure so every state can be table-tested without a desktop;
 // the adapter keeps one fixed menu and mutates it, because Linux dbusmenu
@@ -25,10 +25,6 @@ const AppTitle = "Milady Cloud"
 // simSuffix marks every status text while the app talks to the simulator, so
 // nobody mistakes simulated credits or agents for real ones.
 const simSuffix = " [SIMULATOR]"
-
-// defaultMaxReconnect is the manager's attempt budget (R-MANAGER), used when
-// a reconnecting state does not carry its own maximum.
-const defaultMaxReconnect = 10
 
 // maxReasonRunes bounds "Error: <reason>" so an upstream message cannot make
 // the menu as wide as the screen; the full text is in the dashboard.
@@ -83,9 +79,9 @@ type Menu struct {
 	Tooltip       string // repeats the status line
 }
 
-// MenuFor renders the menu for a snapshot. startAtLogin is read by the
-// caller from the autostart file, which is the truth (R-AUTOSTART), not from
-// the snapshot's settings.
+// MenuFor renders the menu for a snapshot. startAtLogin is the checkbox's
+// state, which the caller takes from the snapshot's settings (the Service
+// reads the autostart file, the truth, for every snapshot).
 func MenuFor(s app.Snapshot, startAtLogin bool) Menu {
 	status := StatusText(s)
 	m := Menu{
@@ -131,7 +127,7 @@ func statusText(s app.Snapshot) string {
 	case cloud.StateReconnecting:
 		maxAttempts := c.MaxReconnect
 		if maxAttempts <= 0 {
-			maxAttempts = defaultMaxReconnect
+			maxAttempts = cloud.DefaultManagerConfig().MaxReconnectAttempts
 		}
 		return fmt.Sprintf("Reconnecting (attempt %d/%d)…", c.ReconnectAttempt, maxAttempts)
 	case cloud.StateError:

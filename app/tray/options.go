@@ -10,26 +10,21 @@ import (
 // downscaling without sending large pixmaps over D-Bus on every change.
 const DefaultIconSize = 32
 
-// Autostart is the start-at-login switch; its file is the truth, so the
-// tray reads Enabled() on every render instead of caching it.
-type Autostart interface {
-	Enabled() bool
-	Enable() error
-	Disable() error
-}
-
 // Options are the tray's collaborators; every field may be zero.
 type Options struct {
 	// Logger receives click errors and lifecycle lines (never the API key:
 	// the tray never sees it). Nil discards.
 	Logger *slog.Logger
-	// Autostart toggles start at login. Nil hides the checkbox.
-	Autostart Autostart
+	// StartAtLogin shows the "Start at login" checkbox (the app can write
+	// an autostart entry on this system). Its state comes from the
+	// snapshot and clicks go to Backend.SetStartAtLogin.
+	StartAtLogin bool
 	// OpenDashboard shows the dashboard (the window, or the browser in a
 	// windowless run). Nil falls back to Backend.ShowWindow.
 	OpenDashboard func()
 	// OnQuit, if set, runs after Backend.Quit when the user picks Quit, for
-	// a shell that must stop its own loop too.
+	// a shell whose loop the Service's Quit does not stop (main's does: it
+	// hands the Service its quit function, so it leaves this nil).
 	OnQuit func()
 	// IconSize overrides DefaultIconSize.
 	IconSize int

@@ -4,8 +4,6 @@ package tray
 
 import (
 	"log/slog"
-
-	"github.com/milady-ai/milady-cloud/app"
 )
 
 // Tray is a no-op on this OS, and on macOS in a build without cgo (the
@@ -14,7 +12,7 @@ import (
 type Tray struct{ log *slog.Logger }
 
 // New returns a tray that never shows.
-func New(_ app.Backend, opts Options) *Tray {
+func New(_ Backend, opts Options) *Tray {
 	return &Tray{log: opts.withDefaults().Logger}
 }
 

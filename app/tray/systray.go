@@ -21,7 +21,7 @@ import (
 // Tray is the system-tray face of the app. It can be started once per
 // process (a limit of systray); Stop may be called any number of times.
 type Tray struct {
-	b    app.Backend
+	b    Backend
 	c    *controller
 	log  *slog.Logger
 	size int
@@ -37,7 +37,7 @@ type Tray struct {
 }
 
 // New prepares a tray over the Backend; nothing is shown until Start.
-func New(b app.Backend, opts Options) *Tray {
+func New(b Backend, opts Options) *Tray {
 	opts = opts.withDefaults()
 	return &Tray{b: b, c: newController(b, opts), log: opts.Logger, size: opts.IconSize}
 }

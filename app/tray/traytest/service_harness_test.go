@@ -38,12 +38,9 @@ type rigOptions struct {
 	Config string
 	// Notifier delivers alerts (nil: the Service logs them).
 	Notifier app.Sender
-	// Autostart is the start-at-login switch given to the Service and the
-	// tray (nil: none, so the tray hides the checkbox).
-	Autostart interface {
-		app.Autostart
-		tray.Autostart
-	}
+	// Autostart is the start-at-login switch given to the Service (nil:
+	// none, so the tray hides the checkbox).
+	Autostart app.Autostart
 	// FreshMinGap overrides the 5 s gap between forced balance fetches.
 	FreshMinGap time.Duration
 	// Sim is the simulator to use (nil: a fresh one), for a test that
@@ -114,9 +111,7 @@ func (r *serviceRig) startTray() bool {
 		Logger:        apptest.Logger(r.logs, slog.LevelInfo).With("component", "tray"),
 		OpenDashboard: func() { r.dashboard <- struct{}{} },
 	}
-	if r.opts.Autostart != nil {
-		topts.Autostart = r.opts.Autostart
-	}
+	topts.StartAtLogin = r.opts.Autostart != nil
 	r.tray = tray.New(r.svc, topts)
 	ok := r.tray.Start()
 	r.t.Cleanup(r.tray.Stop) // runs before the Service's shutdown, as in main

@@ -40,12 +40,13 @@ func TestTrayEndToEnd(t *testing.T) {
 	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	b := traytest.NewFakeBackend(app.Snapshot{Version: "test"})
-	autostart := &traytest.FakeAutostart{}
+	autostart := &apptest.Autostart{}
+	b.UseAutostart(autostart)
 	dashboard := make(chan struct{}, 8)
 	logs := &apptest.Buffer{}
 	tr := tray.New(b, tray.Options{
 		Logger:        apptest.Logger(logs, slog.LevelInfo),
-		Autostart:     autostart,
+		StartAtLogin:  true,
 		OpenDashboard: func() { dashboard <- struct{}{} },
 	})
 	if !tr.Start() {

@@ -23,7 +23,7 @@ import {
   type ChatMessage,
   type ChatReply,
   type ConnectResult,
-  type CreateAgentInput,
+  type CreateAgentRequest,
   type CreditHistoryResponse,
   type CreditsResponse,
   type LoginStart,
@@ -62,7 +62,7 @@ export interface Backend {
   getCredits(fresh: boolean): Promise<CreditsResponse>;
   getCreditHistory(): Promise<BalanceSample[]>;
   listAgents(): Promise<Agent[]>;
-  createAgent(input: CreateAgentInput): Promise<Agent>;
+  createAgent(input: CreateAgentRequest): Promise<Agent>;
   getAgent(id: string): Promise<Agent>;
   connectAgent(id: string): Promise<ConnectResult>;
   disconnectAgent(id: string): Promise<void>;

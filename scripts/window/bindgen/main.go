@@ -14,13 +14,12 @@ import (
 	"os"
 	"testing/fstest"
 
-	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/desktop"
 )
 
-// noBackend satisfies app.Backend; the generator only reflects on the
+// noBackend satisfies desktop.Backend; the generator only reflects on the
 // facade's method signatures and never calls it.
-type noBackend struct{ app.Backend }
+type noBackend struct{ desktop.Backend }
 
 func main() {
 	// Plain TypeScript interfaces rather than classes with converters; the

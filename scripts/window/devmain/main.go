@@ -85,7 +85,7 @@ func main() {
 // nil interface makes any other call panic, which Wails turns into a
 // rejected promise.
 type devBackend struct {
-	app.Backend
+	desktop.Backend
 	port int
 	sim  bool
 	mu   sync.Mutex

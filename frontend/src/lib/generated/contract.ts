@@ -27,10 +27,10 @@ export interface ConnectResult {
 }
 
 /**
- * CreateAgentInput is POST /api/cloud/agents.
- * Go: app.CreateAgentInput
+ * CreateAgentRequest is the body of POST /api/v1/milady/agents.
+ * Go: cloud.CreateAgentRequest
  */
-export interface CreateAgentInput {
+export interface CreateAgentRequest {
   agentName: string;
   agentConfig?: Record<string, unknown>;
   environmentVars?: Record<string, string>;
@@ -486,7 +486,7 @@ export interface WailsApp {
    */
   ConnectAgentAsync(id: string): Promise<ConnectResult>;
   /** CreateAgent creates a cloud agent. */
-  CreateAgent(in_: CreateAgentInput): Promise<Agent | null>;
+  CreateAgent(in_: CreateAgentRequest): Promise<Agent | null>;
   /** DisconnectAgent disconnects from an agent. */
   DisconnectAgent(id: string): Promise<void>;
   /** GetAgent returns one agent. */
