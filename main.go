@@ -105,6 +105,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	// Catch SIGINT/SIGTERM from here on: a supervisor that stops the app as
+	// soon as it started (or as soon as /api/health answers) must get a
+	// graceful exit 0, not the default "killed by signal". A signal that
+	// arrives while wiring and starting waits in the channel and shuts down
+	// once the app is up; one before the port is ours just ends the run.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+
 	stateDir, err := stateDir()
 	if err != nil {
 		fmt.Fprintln(stderr, "milady-cloud:", err)
@@ -147,12 +155,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	// Catch SIGINT/SIGTERM from here on: a supervisor that stops the app as
-	// soon as /api/health answers must get a graceful exit 0, not the
-	// default "killed by signal". A signal that arrives while wiring and
-	// starting waits in the channel and shuts down once the app is up.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
 	desktopMode := !f.headless
 	if desktopMode {

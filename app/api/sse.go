@@ -87,9 +87,37 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	sub := s.b.Subscribe()
 	defer sub.Close()
 	sse := startSSE(w)
+	first := true
+	// write sends one event; false ends the stream.
+	write := func(ev app.Event) bool {
+		if first && ev.Type != app.EventSnapshot {
+			if err := sse.event(app.EventSnapshot, s.b.Snapshot()); err != nil {
+				return false
+			}
+		}
+		first = false
+		if ev.Type == "" || strings.ContainsAny(ev.Type, "\r\n") {
+			s.log.Warn("api: dropping event with an invalid type", "type", ev.Type)
+			return true
+		}
+		if err := sse.event(ev.Type, eventData(ev)); err != nil {
+			s.log.Debug("api: event stream ended", "err", err)
+			return false
+		}
+		return true
+	}
+	// The snapshot is the stream's first message, so pings start only
+	// after it: on a loaded machine a ping could otherwise come first.
+	select {
+	case <-r.Context().Done():
+		return
+	case ev, ok := <-sub.C():
+		if !ok || !write(ev) {
+			return
+		}
+	}
 	ping := time.NewTicker(s.ping)
 	defer ping.Stop()
-	first := true
 	for {
 		select {
 		case <-r.Context().Done():
@@ -99,21 +127,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case ev, ok := <-sub.C():
-			if !ok {
-				return
-			}
-			if first && ev.Type != app.EventSnapshot {
-				if err := sse.event(app.EventSnapshot, s.b.Snapshot()); err != nil {
-					return
-				}
-			}
-			first = false
-			if ev.Type == "" || strings.ContainsAny(ev.Type, "\r\n") {
-				s.log.Warn("api: dropping event with an invalid type", "type", ev.Type)
-				continue
-			}
-			if err := sse.event(ev.Type, eventData(ev)); err != nil {
-				s.log.Debug("api: event stream ended", "err", err)
+			if !ok || !write(ev) {
 				return
 			}
 		}

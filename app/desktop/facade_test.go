@@ -419,7 +419,7 @@ func TestDomReadyLogs(t *testing.T) {
 // or below the last forwarded never reaches the page.
 func TestForwarderDropsOlderSnapshots(t *testing.T) {
 	sub := apptest.NewSub(0)
-	b := &fakeBackend{sub: sub}
+	b := newFake(fakeBackend{sub: sub})
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
 	a := New(Config{Backend: b, Emitter: em})
 	a.startup(context.Background())
