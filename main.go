@@ -155,7 +155,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-
 	desktopMode := !f.headless
 	if desktopMode {
 		if ok, why := desktop.DisplayAvailable(); !ok {
@@ -184,6 +183,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	handler := api.New(api.Options{
 		Backend:        a.svc,
+		Agents:         a.svc.Agents(),
+		Chat:           a.svc.Chat(),
 		Token:          token,
 		BindHost:       f.bind,
 		Port:           ln.Addr().(*net.TCPAddr).Port, // the real one, also with --port 0
@@ -277,7 +278,7 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 	}
 	// No OnQuit: the tray's Quit goes to the Service, whose quit function
 	// is doQuit already.
-	t := tray.New(a.svc, tray.Options{
+	t := tray.New(a.svc, a.svc.Agents(), tray.Options{
 		Logger:        logger.With("component", "tray"),
 		StartAtLogin:  a.autostart != nil,
 		OpenDashboard: openDashboard,
@@ -297,6 +298,8 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 	sub, _ := fs.Sub(dist, "frontend/dist")
 	err := desktop.Run(desktop.Options{
 		Backend:         a.svc,
+		Agents:          a.svc.Agents(),
+		Chat:            a.svc.Chat(),
 		Assets:          sub,
 		APIHandler:      handler,
 		Title:           title,

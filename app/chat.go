@@ -10,9 +10,11 @@ import (
 )
 
 // Chat is the part of the Service that talks to the connected agent and
-// keeps the conversation in the local history; reach it with
-// Service.Conversation.
+// keeps the conversation in the local history; reach it with Service.Chat.
 type Chat struct{ s *Service }
+
+// Chat is the conversation part of the Service.
+func (s *Service) Chat() *Chat { return &s.chat }
 
 // chatProxy validates the input and returns the connected agent's proxy.
 func (s *Service) chatProxy(in *ChatInput) (*cloud.Proxy, error) {

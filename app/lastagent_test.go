@@ -90,7 +90,7 @@ func TestConnectLastAgent(t *testing.T) {
 		key, a := simAgent(t, sim, "Remilia")
 		addAgent(t, sim, key, "Other")
 		h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q},"desktop":{"lastAgentId":%q}}`, key, a.ID)})
-		if r, err := h.svc.ConnectLastAgent(context.Background()); err != nil || r.AgentID != a.ID {
+		if r, err := h.svc.Agents().ConnectLast(context.Background()); err != nil || r.AgentID != a.ID {
 			t.Fatalf("ConnectLastAgent = %+v, %v; want %s", r, err, a.ID)
 		}
 		connected(h, a.ID)
@@ -99,7 +99,7 @@ func TestConnectLastAgent(t *testing.T) {
 		sim := newSim(t)
 		key, a := simAgent(t, sim, "Solo")
 		h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q}}`, key)})
-		if r, err := h.svc.ConnectLastAgent(context.Background()); err != nil || r.AgentID != a.ID {
+		if r, err := h.svc.Agents().ConnectLast(context.Background()); err != nil || r.AgentID != a.ID {
 			t.Fatalf("ConnectLastAgent = %+v, %v; want %s", r, err, a.ID)
 		}
 		connected(h, a.ID)
@@ -112,7 +112,7 @@ func TestConnectLastAgent(t *testing.T) {
 				addAgent(t, sim, key, fmt.Sprintf("A%d", i))
 			}
 			h := newHarness(t, harnessOpts{sim: sim, configText: fmt.Sprintf(`{"cloud":{"apiKey":%q}}`, key)})
-			if _, err := h.svc.ConnectLastAgent(context.Background()); !errors.Is(err, app.ErrChooseAgent) {
+			if _, err := h.svc.Agents().ConnectLast(context.Background()); !errors.Is(err, app.ErrChooseAgent) {
 				t.Fatalf("ConnectLastAgent err = %v, want ErrChooseAgent", err)
 			}
 			if st := h.svc.Snapshot().Connection.State; st != cloud.StateDisconnected {

@@ -28,7 +28,7 @@ func TestRoomIDBounded(t *testing.T) {
 		if m := h.expect("GET", "/api/chat/history?roomId="+url.QueryEscape(room), "", 400); m["error"] != msg {
 			t.Errorf("history roomId %.20q: %v", room, m)
 		}
-		if _, err := h.svc.Chat(context.Background(), app.ChatInput{Text: "hi", RoomID: room}); !errors.Is(err, app.ErrInvalidRoomID) {
+		if _, err := h.svc.Chat().Send(context.Background(), app.ChatInput{Text: "hi", RoomID: room}); !errors.Is(err, app.ErrInvalidRoomID) {
 			t.Errorf("Service.Chat roomId %.20q: %v", room, err)
 		}
 	}

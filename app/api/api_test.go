@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -35,7 +34,7 @@ type apiCase struct {
 // newTestServer starts the API over real HTTP on a loopback port.
 func newTestServer(t *testing.T, f *fakeBackend, mod func(*Options)) *httptest.Server {
 	t.Helper()
-	opts := Options{Backend: f, Logger: slog.New(slog.DiscardHandler)}
+	opts := f.options()
 	if mod != nil {
 		mod(&opts)
 	}
@@ -360,7 +359,7 @@ func TestLogoutNeverFails(t *testing.T) {
 // method, so the table reads as the whole truth.
 func TestRouteTableUnambiguous(t *testing.T) {
 	t.Parallel()
-	routes := New(Options{Backend: newFake()}).(*server).routes
+	routes := New(newFake().options()).(*server).routes
 	overlap := func(a, b route) bool {
 		if a.method != b.method || len(a.segs) != len(b.segs) {
 			return false

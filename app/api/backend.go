@@ -7,9 +7,13 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
-// Backend is what the REST API asks of the app: the Milady-compatible
-// routes and this app's additions map one to one onto these calls.
-// *app.Service implements it; the handlers only decode, call and encode.
+// Backend, Agents and Chat are what the REST API asks of the app: the
+// Milady-compatible routes and this app's additions map one to one onto
+// these calls. *app.Service implements Backend, and its parts
+// (Service.Agents, Service.Chat) the other two; the handlers only decode,
+// call and encode.
+//
+// Backend is the app itself: state, events, login, credits, settings.
 type Backend interface {
 	Version() string
 	Snapshot() app.Snapshot
@@ -29,30 +33,6 @@ type Backend interface {
 	Credits(ctx context.Context, fresh bool) app.CreditsResponse
 	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
 
-	ListAgents(ctx context.Context) ([]cloud.Agent, error)
-	CreateAgent(ctx context.Context, in app.CreateAgentInput) (*cloud.Agent, error)
-	GetAgent(ctx context.Context, id string) (*cloud.Agent, error)
-	// ConnectAgent provisions and connects (an active agent is disconnected first).
-	ConnectAgent(ctx context.Context, id string) (app.ConnectResult, error)
-	// ConnectAgentAsync validates, then connects in the background; the
-	// outcome arrives as events.
-	ConnectAgentAsync(ctx context.Context, id string) (app.ConnectResult, error)
-	DisconnectAgent(ctx context.Context, id string) error
-	// ShutdownAgent disconnects if active, then deletes the agent in the cloud.
-	ShutdownAgent(ctx context.Context, id string) error
-	SuspendAgent(ctx context.Context, id string) error
-	ResumeAgent(ctx context.Context, id string) error
-	ListBackups(ctx context.Context, id string) ([]cloud.Backup, error)
-	SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, error)
-	RestoreAgent(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
-
-	Chat(ctx context.Context, in app.ChatInput) (app.ChatReply, error)
-	// ChatStream calls onStart(agentID) once the agent is known to be
-	// connected (before any upstream call), then onChunk per chunk. An
-	// error before onStart means no stream was started.
-	ChatStream(ctx context.Context, in app.ChatInput, onStart func(agentID string), onChunk func(text string) error) error
-	ChatHistory(ctx context.Context, roomID string) ([]app.ChatMessage, error)
-
 	// ShowWindow shows and focuses the window; false in headless mode.
 	ShowWindow() bool
 	SetNotifications(ctx context.Context, on bool) error
@@ -60,4 +40,39 @@ type Backend interface {
 	OpenTopUp() error
 }
 
-var _ Backend = (*app.Service)(nil)
+// Agents is the agent routes' part of the app.
+type Agents interface {
+	List(ctx context.Context) ([]cloud.Agent, error)
+	Create(ctx context.Context, in app.CreateAgentInput) (*cloud.Agent, error)
+	Get(ctx context.Context, id string) (*cloud.Agent, error)
+	// Connect provisions and connects (an active agent is disconnected first).
+	Connect(ctx context.Context, id string) (app.ConnectResult, error)
+	// ConnectAsync validates, then connects in the background; the outcome
+	// arrives as events.
+	ConnectAsync(ctx context.Context, id string) (app.ConnectResult, error)
+	Disconnect(ctx context.Context, id string) error
+	// Shutdown disconnects if active, then deletes the agent in the cloud.
+	Shutdown(ctx context.Context, id string) error
+	Suspend(ctx context.Context, id string) error
+	Resume(ctx context.Context, id string) error
+	Backups(ctx context.Context, id string) ([]cloud.Backup, error)
+	// Backup takes a snapshot of the agent now.
+	Backup(ctx context.Context, id string) (*cloud.Backup, error)
+	Restore(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
+}
+
+// Chat is the chat routes' part of the app.
+type Chat interface {
+	Send(ctx context.Context, in app.ChatInput) (app.ChatReply, error)
+	// Stream calls onStart(agentID) once the agent is known to be connected
+	// (before any upstream call), then onChunk per chunk. An error before
+	// onStart means no stream was started.
+	Stream(ctx context.Context, in app.ChatInput, onStart func(agentID string), onChunk func(text string) error) error
+	History(ctx context.Context, roomID string) ([]app.ChatMessage, error)
+}
+
+var (
+	_ Backend = (*app.Service)(nil)
+	_ Agents  = (*app.Agents)(nil)
+	_ Chat    = (*app.Chat)(nil)
+)

@@ -21,7 +21,7 @@ func BenchmarkStatus(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		h    http.Handler
-	}{{"api", New(Options{Backend: f})}, {"bare", bare}} {
+	}{{"api", New(f.options())}, {"bare", bare}} {
 		b.Run(bc.name, func(b *testing.B) {
 			srv := httptest.NewServer(bc.h)
 			defer srv.Close()

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -38,6 +39,11 @@ var testTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func testAgent(id string) *cloud.Agent {
 	return &cloud.Agent{ID: id, AgentName: "Milady", Status: "running", CreatedAt: testTime, UpdatedAt: testTime}
+}
+
+// options are the server's Options over this fake and its parts.
+func (f *fakeBackend) options() Options {
+	return Options{Backend: f, Agents: f.Agents(), Chat: f.Chat(), Logger: slog.New(slog.DiscardHandler)}
 }
 
 func newFake() *fakeBackend {

@@ -125,7 +125,7 @@ func TestOwnOriginFollowsPort(t *testing.T) {
 		// The listener exists before the handler, as in main with --port 0.
 		srv := httptest.NewUnstartedServer(nil)
 		p := srv.Listener.Addr().(*net.TCPAddr).Port
-		opts := Options{Backend: newFake(), Logger: slog.New(slog.DiscardHandler)}
+		opts := newFake().options()
 		if port {
 			opts.Port = p
 		}

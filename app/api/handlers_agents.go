@@ -12,7 +12,7 @@ import (
 // and that {id} is a UUID; "not logged in" is the Backend's answer.
 
 func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
-	agents, err := s.b.ListAgents(r.Context())
+	agents, err := s.agents.List(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -54,7 +54,7 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	agent, err := s.b.CreateAgent(r.Context(), app.CreateAgentInput{AgentName: name, AgentConfig: cfg, EnvironmentVars: env})
+	agent, err := s.agents.Create(r.Context(), app.CreateAgentInput{AgentName: name, AgentConfig: cfg, EnvironmentVars: env})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -63,7 +63,7 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
-	agent, err := s.b.GetAgent(r.Context(), r.PathValue("id"))
+	agent, err := s.agents.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -77,7 +77,7 @@ func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
 func (s *server) connectAgent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if queryBool(r, "async") {
-		res, err := s.b.ConnectAgentAsync(r.Context(), id)
+		res, err := s.agents.ConnectAsync(r.Context(), id)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -85,7 +85,7 @@ func (s *server) connectAgent(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, fillConnect(res, id, "connecting"))
 		return
 	}
-	res, err := s.b.ConnectAgent(r.Context(), id)
+	res, err := s.agents.Connect(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -107,19 +107,19 @@ func fillConnect(res app.ConnectResult, id, status string) app.ConnectResult {
 }
 
 func (s *server) disconnectAgent(w http.ResponseWriter, r *http.Request) {
-	s.agentAction(w, r, s.b.DisconnectAgent, "disconnected")
+	s.agentAction(w, r, s.agents.Disconnect, "disconnected")
 }
 
 func (s *server) shutdownAgent(w http.ResponseWriter, r *http.Request) {
-	s.agentAction(w, r, s.b.ShutdownAgent, "stopped")
+	s.agentAction(w, r, s.agents.Shutdown, "stopped")
 }
 
 func (s *server) suspendAgent(w http.ResponseWriter, r *http.Request) {
-	s.agentAction(w, r, s.b.SuspendAgent, "stopped")
+	s.agentAction(w, r, s.agents.Suspend, "stopped")
 }
 
 func (s *server) resumeAgent(w http.ResponseWriter, r *http.Request) {
-	s.agentAction(w, r, s.b.ResumeAgent, "running")
+	s.agentAction(w, r, s.agents.Resume, "running")
 }
 
 // agentAction runs a lifecycle call and answers {ok, agentId, status}.
@@ -134,7 +134,7 @@ func (s *server) agentAction(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
-	backups, err := s.b.ListBackups(r.Context(), r.PathValue("id"))
+	backups, err := s.agents.Backups(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -146,7 +146,7 @@ func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) snapshotAgent(w http.ResponseWriter, r *http.Request) {
-	backup, err := s.b.SnapshotAgent(r.Context(), r.PathValue("id"))
+	backup, err := s.agents.Backup(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -165,7 +165,7 @@ func (s *server) restoreAgent(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	res, err := s.b.RestoreAgent(r.Context(), r.PathValue("id"), backupID)
+	res, err := s.agents.Restore(r.Context(), r.PathValue("id"), backupID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

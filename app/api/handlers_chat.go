@@ -48,7 +48,7 @@ func (s *server) chat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply, err := s.b.Chat(r.Context(), in)
+	reply, err := s.talk.Send(r.Context(), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -89,7 +89,7 @@ func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return sse.event("chunk", ChatChunkEvent{Text: text})
 	}
-	err := s.b.ChatStream(r.Context(), in, onStart, onChunk)
+	err := s.talk.Stream(r.Context(), in, onStart, onChunk)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -115,7 +115,7 @@ func (s *server) chatHistory(w http.ResponseWriter, r *http.Request) {
 	if room == "" {
 		room = app.DefaultRoom
 	}
-	msgs, err := s.b.ChatHistory(r.Context(), room)
+	msgs, err := s.talk.History(r.Context(), room)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -22,6 +22,8 @@ import (
 // Options configures New.
 type Options struct {
 	Backend        Backend
+	Agents         Agents        // the Service's Agents part
+	Chat           Chat          // the Service's Chat part
 	Token          string        // MILADY_API_TOKEN ("" = no token)
 	BindHost       string        // configured bind host (also accepted as Host)
 	Port           int           // the port actually listened on (its origins are this app's own); 0 = unknown
@@ -39,6 +41,8 @@ const DefaultPingInterval = 15 * time.Second
 // beyond its configuration: all state is the Backend's.
 type server struct {
 	b         Backend
+	agents    Agents
+	talk      Chat // the chat part (s.chat is the handler)
 	log       *slog.Logger
 	token     string
 	bindHost  string
@@ -52,13 +56,16 @@ type server struct {
 	routes    []route
 }
 
-// New returns the REST API and dashboard handler. Backend is required.
+// New returns the REST API and dashboard handler. Backend, Agents and
+// Chat are required.
 func New(opts Options) http.Handler {
-	if opts.Backend == nil {
-		panic("api.New: Options.Backend is nil")
+	if opts.Backend == nil || opts.Agents == nil || opts.Chat == nil {
+		panic("api.New: Options.Backend, Agents and Chat are required")
 	}
 	s := &server{
 		b:         opts.Backend,
+		agents:    opts.Agents,
+		talk:      opts.Chat,
 		log:       opts.Logger,
 		token:     opts.Token,
 		bindHost:  normaliseHost(opts.BindHost),

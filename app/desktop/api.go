@@ -64,68 +64,68 @@ func (a *App) GetCreditHistory() ([]app.BalanceSample, error) {
 
 // ListAgents lists the cloud agents.
 func (a *App) ListAgents() ([]cloud.Agent, error) {
-	return a.backend.ListAgents(a.context())
+	return a.agents.List(a.context())
 }
 
 // CreateAgent creates a cloud agent.
 func (a *App) CreateAgent(in app.CreateAgentInput) (*cloud.Agent, error) {
-	return a.backend.CreateAgent(a.context(), in)
+	return a.agents.Create(a.context(), in)
 }
 
 // GetAgent returns one agent.
 func (a *App) GetAgent(id string) (*cloud.Agent, error) {
-	return a.backend.GetAgent(a.context(), id)
+	return a.agents.Get(a.context(), id)
 }
 
 // ConnectAgent provisions and connects an agent and resolves when done.
 func (a *App) ConnectAgent(id string) (app.ConnectResult, error) {
-	return a.backend.ConnectAgent(a.context(), id)
+	return a.agents.Connect(a.context(), id)
 }
 
 // ConnectAgentAsync validates and starts connecting; progress and outcome
 // arrive as "state" events.
 func (a *App) ConnectAgentAsync(id string) (app.ConnectResult, error) {
-	return a.backend.ConnectAgentAsync(a.context(), id)
+	return a.agents.ConnectAsync(a.context(), id)
 }
 
 // DisconnectAgent disconnects from an agent.
 func (a *App) DisconnectAgent(id string) error {
-	return a.backend.DisconnectAgent(a.context(), id)
+	return a.agents.Disconnect(a.context(), id)
 }
 
 // ShutdownAgent deletes an agent in the cloud (disconnecting first).
 func (a *App) ShutdownAgent(id string) error {
-	return a.backend.ShutdownAgent(a.context(), id)
+	return a.agents.Shutdown(a.context(), id)
 }
 
 // SuspendAgent suspends an agent.
 func (a *App) SuspendAgent(id string) error {
-	return a.backend.SuspendAgent(a.context(), id)
+	return a.agents.Suspend(a.context(), id)
 }
 
 // ResumeAgent resumes a suspended agent.
 func (a *App) ResumeAgent(id string) error {
-	return a.backend.ResumeAgent(a.context(), id)
+	return a.agents.Resume(a.context(), id)
 }
 
 // ListBackups lists an agent's backups.
 func (a *App) ListBackups(id string) ([]cloud.Backup, error) {
-	return a.backend.ListBackups(a.context(), id)
+	return a.agents.Backups(a.context(), id)
 }
 
 // SnapshotAgent takes a backup now.
 func (a *App) SnapshotAgent(id string) (*cloud.Backup, error) {
-	return a.backend.SnapshotAgent(a.context(), id)
+	return a.agents.Backup(a.context(), id)
 }
 
 // RestoreAgent restores an agent from a backup.
 func (a *App) RestoreAgent(id, backupID string) (*cloud.RestoreResult, error) {
-	return a.backend.RestoreAgent(a.context(), id, backupID)
+	return a.agents.Restore(a.context(), id, backupID)
 }
 
 // SendChat sends one message and waits for the whole reply.
 func (a *App) SendChat(text, roomID string) (app.ChatReply, error) {
-	return a.backend.Chat(a.context(), app.ChatInput{Text: text, RoomID: roomID})
+	return a.chat.Send(a.context(), app.ChatInput{Text: text, RoomID: roomID})
 }
 
 // StreamChat sends one message and emits the reply as it arrives, as
@@ -135,7 +135,7 @@ func (a *App) SendChat(text, roomID string) (app.ChatReply, error) {
 func (a *App) StreamChat(requestID, text, roomID string) (app.ChatReply, error) {
 	var reply app.ChatReply
 	var whole strings.Builder
-	err := a.backend.ChatStream(a.context(), app.ChatInput{Text: text, RoomID: roomID},
+	err := a.chat.Stream(a.context(), app.ChatInput{Text: text, RoomID: roomID},
 		func(agentID string) { reply.AgentID = agentID },
 		func(chunk string) error {
 			whole.WriteString(chunk)
@@ -151,7 +151,7 @@ func (a *App) StreamChat(requestID, text, roomID string) (app.ChatReply, error) 
 
 // ChatHistory returns the stored messages of a room ("" = the default room).
 func (a *App) ChatHistory(roomID string) ([]app.ChatMessage, error) {
-	return a.backend.ChatHistory(a.context(), roomID)
+	return a.chat.History(a.context(), roomID)
 }
 
 // SetNotifications turns desktop notifications on or off.

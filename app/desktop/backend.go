@@ -24,26 +24,38 @@ type Backend interface {
 	Credits(ctx context.Context, fresh bool) app.CreditsResponse
 	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
 
-	ListAgents(ctx context.Context) ([]cloud.Agent, error)
-	CreateAgent(ctx context.Context, in app.CreateAgentInput) (*cloud.Agent, error)
-	GetAgent(ctx context.Context, id string) (*cloud.Agent, error)
-	ConnectAgent(ctx context.Context, id string) (app.ConnectResult, error)
-	ConnectAgentAsync(ctx context.Context, id string) (app.ConnectResult, error)
-	DisconnectAgent(ctx context.Context, id string) error
-	ShutdownAgent(ctx context.Context, id string) error
-	SuspendAgent(ctx context.Context, id string) error
-	ResumeAgent(ctx context.Context, id string) error
-	ListBackups(ctx context.Context, id string) ([]cloud.Backup, error)
-	SnapshotAgent(ctx context.Context, id string) (*cloud.Backup, error)
-	RestoreAgent(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
-
-	Chat(ctx context.Context, in app.ChatInput) (app.ChatReply, error)
-	ChatStream(ctx context.Context, in app.ChatInput, onStart func(agentID string), onChunk func(text string) error) error
-	ChatHistory(ctx context.Context, roomID string) ([]app.ChatMessage, error)
-
 	SetNotifications(ctx context.Context, on bool) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
 }
 
-var _ Backend = (*app.Service)(nil)
+// Agents is the part of the app that manages agents (the Service's
+// Agents part).
+type Agents interface {
+	List(ctx context.Context) ([]cloud.Agent, error)
+	Create(ctx context.Context, in app.CreateAgentInput) (*cloud.Agent, error)
+	Get(ctx context.Context, id string) (*cloud.Agent, error)
+	Connect(ctx context.Context, id string) (app.ConnectResult, error)
+	ConnectAsync(ctx context.Context, id string) (app.ConnectResult, error)
+	Disconnect(ctx context.Context, id string) error
+	Shutdown(ctx context.Context, id string) error
+	Suspend(ctx context.Context, id string) error
+	Resume(ctx context.Context, id string) error
+	Backups(ctx context.Context, id string) ([]cloud.Backup, error)
+	Backup(ctx context.Context, id string) (*cloud.Backup, error)
+	Restore(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
+}
+
+// Chat is the part of the app that talks to the connected agent (the
+// Service's Chat part).
+type Chat interface {
+	Send(ctx context.Context, in app.ChatInput) (app.ChatReply, error)
+	Stream(ctx context.Context, in app.ChatInput, onStart func(agentID string), onChunk func(text string) error) error
+	History(ctx context.Context, roomID string) ([]app.ChatMessage, error)
+}
+
+var (
+	_ Backend = (*app.Service)(nil)
+	_ Agents  = (*app.Agents)(nil)
+	_ Chat    = (*app.Chat)(nil)
+)

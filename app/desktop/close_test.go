@@ -18,8 +18,8 @@ func TestBeforeCloseLetsOneCloseThrough(t *testing.T) {
 	for _, tray := range []bool{false, true} {
 		clk := clock.NewFake(time.Unix(0, 0))
 		w := &fakeWindow{}
-		a := New(Config{Backend: newFake(fakeBackend{}), Window: w, Clock: clk,
-			TrayHostPresent: func() bool { return tray }})
+		a := New(newFake(fakeBackend{}).config(Config{Window: w, Clock: clk,
+			TrayHostPresent: func() bool { return tray }}))
 		if !tray {
 			// The close button without a tray host is itself the quit.
 			if a.beforeClose(context.Background()) {
@@ -51,8 +51,8 @@ func TestBeforeCloseLetsOneCloseThrough(t *testing.T) {
 // not count as a close under way: a later quit still goes through.
 func TestBeforeCloseHidingIsNotClosing(t *testing.T) {
 	w := &fakeWindow{}
-	a := New(Config{Backend: newFake(fakeBackend{}), Window: w, Clock: clock.NewFake(time.Unix(0, 0)),
-		TrayHostPresent: func() bool { return true }})
+	a := New(newFake(fakeBackend{}).config(Config{Window: w, Clock: clock.NewFake(time.Unix(0, 0)),
+		TrayHostPresent: func() bool { return true }}))
 	for i := 0; i < 2; i++ {
 		if !a.beforeClose(context.Background()) {
 			t.Fatalf("close %d with a tray host was not prevented", i+1)
@@ -70,7 +70,7 @@ func TestBeforeCloseHidingIsNotClosing(t *testing.T) {
 // TestBeforeCloseConcurrent checks that close requests arriving together,
 // as Wails delivers them (one goroutine each), let exactly one through.
 func TestBeforeCloseConcurrent(t *testing.T) {
-	a := New(Config{Backend: newFake(fakeBackend{}), Window: &fakeWindow{}, Clock: clock.NewFake(time.Unix(0, 0))})
+	a := New(newFake(fakeBackend{}).config(Config{Window: &fakeWindow{}, Clock: clock.NewFake(time.Unix(0, 0))}))
 	a.requestQuit()
 	const n = 8
 	var wg sync.WaitGroup

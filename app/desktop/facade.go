@@ -26,9 +26,11 @@ type Emitter interface {
 	Emit(name string, data any)
 }
 
-// Config is what New needs. Only Backend is required.
+// Config is what New needs. Only Backend, Agents and Chat are required.
 type Config struct {
 	Backend Backend
+	Agents  Agents // the Service's Agents part
+	Chat    Chat   // the Service's Chat part
 	// Emitter receives the forwarded Backend events and chat chunks. It is
 	// used only between startup and shutdown.
 	Emitter Emitter
@@ -59,6 +61,8 @@ type Config struct {
 // unwrapped because the Backend already words them for a person.
 type App struct {
 	backend Backend
+	agents  Agents
+	chat    Chat
 	emitter Emitter
 	opener  app.Opener
 	log     *slog.Logger
@@ -100,6 +104,8 @@ func New(cfg Config) *App {
 	}
 	return &App{
 		backend:     cfg.Backend,
+		agents:      cfg.Agents,
+		chat:        cfg.Chat,
 		emitter:     cfg.Emitter,
 		opener:      cfg.Opener,
 		log:         log,

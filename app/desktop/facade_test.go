@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Backend method with its arguments and passes the result through.
 func TestMethodsDelegate(t *testing.T) {
 	b := newFake(fakeBackend{})
-	a := New(Config{Backend: b})
+	a := New(b.config(Config{}))
 	in := app.CreateAgentInput{AgentName: "milady", EnvironmentVars: map[string]string{"K": "v"}}
 	tests := []struct {
 		name string
@@ -80,7 +80,7 @@ func TestMethodsDelegate(t *testing.T) {
 // its message intact (the promise rejects with err.Error()).
 func TestErrorsPassThrough(t *testing.T) {
 	b := newFake(fakeBackend{err: errBoom})
-	a := New(Config{Backend: b})
+	a := New(b.config(Config{}))
 	calls := map[string]func() error{
 		"Login":         func() error { _, err := a.Login(); return err },
 		"Logout":        a.Logout,
@@ -103,7 +103,7 @@ func TestErrorsPassThrough(t *testing.T) {
 func TestStreamChatEmitsChunksAndReturnsWhole(t *testing.T) {
 	b := newFake(fakeBackend{chunks: []string{"Hel", "lo ", "there"}})
 	em := &recordingEmitter{}
-	a := New(Config{Backend: b, Emitter: em})
+	a := New(b.config(Config{Emitter: em}))
 	reply, err := a.StreamChat("req-7", "hi", "room-1")
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestStreamChatEmitsChunksAndReturnsWhole(t *testing.T) {
 func TestStreamChatFailsMidStream(t *testing.T) {
 	b := newFake(fakeBackend{chunks: []string{"par"}, err: errors.New("stream broke")})
 	em := &recordingEmitter{}
-	a := New(Config{Backend: b, Emitter: em})
+	a := New(b.config(Config{Emitter: em}))
 	reply, err := a.StreamChat("r", "hi", "")
 	if err == nil || err.Error() != "stream broke" {
 		t.Fatalf("err = %v, want stream broke", err)
@@ -143,11 +143,9 @@ func TestStreamChatFailsMidStream(t *testing.T) {
 func TestReportReadyLogsAndCallsHook(t *testing.T) {
 	var buf bytes.Buffer
 	called := 0
-	a := New(Config{
-		Backend: newFake(fakeBackend{}),
-		Logger:  slog.New(slog.NewTextHandler(&buf, nil)),
+	a := New(newFake(fakeBackend{}).config(Config{Logger: slog.New(slog.NewTextHandler(&buf, nil)),
 		OnReady: func() { called++ },
-	})
+	}))
 	if err := a.ReportReady(); err != nil {
 		t.Fatal(err)
 	}
@@ -158,17 +156,17 @@ func TestReportReadyLogsAndCallsHook(t *testing.T) {
 		t.Errorf("OnReady called %d times, want 1", called)
 	}
 	// Without a hook it must not panic.
-	if err := New(Config{Backend: newFake(fakeBackend{})}).ReportReady(); err != nil {
+	if err := New(newFake(fakeBackend{}).config(Config{})).ReportReady(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestOpenURL(t *testing.T) {
 	var opened []string
-	a := New(Config{Backend: newFake(fakeBackend{}), Opener: app.OpenerFunc(func(u string) error {
+	a := New(newFake(fakeBackend{}).config(Config{Opener: app.OpenerFunc(func(u string) error {
 		opened = append(opened, u)
 		return nil
-	})})
+	})}))
 	for _, bad := range []string{"file:///etc/passwd", "javascript:alert(1)", "mailto:x@y", "https://", "", "::"} {
 		if err := a.OpenURL(bad); err == nil {
 			t.Errorf("OpenURL(%q) succeeded, want refusal", bad)
@@ -181,11 +179,11 @@ func TestOpenURL(t *testing.T) {
 		t.Errorf("opened %v, want %v", opened, want)
 	}
 
-	failing := New(Config{Backend: newFake(fakeBackend{}), Opener: app.OpenerFunc(func(string) error { return errors.New("no xdg-open") })})
+	failing := New(newFake(fakeBackend{}).config(Config{Opener: app.OpenerFunc(func(string) error { return errors.New("no xdg-open") })}))
 	if err := failing.OpenURL("https://x.test/"); err == nil || !strings.Contains(err.Error(), "no xdg-open") {
 		t.Errorf("err = %v, want the opener's error", err)
 	}
-	if err := New(Config{Backend: newFake(fakeBackend{})}).OpenURL("https://x.test/"); !errors.Is(err, errNoOpener) {
+	if err := New(newFake(fakeBackend{}).config(Config{})).OpenURL("https://x.test/"); !errors.Is(err, errNoOpener) {
 		t.Errorf("err = %v, want errNoOpener", err)
 	}
 }
@@ -196,7 +194,7 @@ func TestEventsForwarded(t *testing.T) {
 	sub := apptest.NewSub(0)
 	b := newFake(fakeBackend{sub: sub})
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
-	a := New(Config{Backend: b, Emitter: em})
+	a := New(b.config(Config{Emitter: em}))
 	a.startup(context.Background())
 	a.startup(context.Background()) // idempotent: still one subscription
 
@@ -244,7 +242,7 @@ func TestEventsForwarded(t *testing.T) {
 func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 	sub := apptest.NewSub(0)
 	em := &recordingEmitter{}
-	a := New(Config{Backend: newFake(fakeBackend{sub: sub}), Emitter: em})
+	a := New(newFake(fakeBackend{sub: sub}).config(Config{Emitter: em}))
 	a.startup(context.Background())
 	defer a.shutdown(context.Background())
 	sub.Send(t, app.Event{Type: app.EventSnapshot, Data: app.Snapshot{Version: "v"}})
@@ -264,7 +262,7 @@ func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 // process open.
 func TestShutdownCancelsCallsInFlight(t *testing.T) {
 	b := newFake(fakeBackend{sub: apptest.NewSub(0)})
-	a := New(Config{Backend: b})
+	a := New(b.config(Config{}))
 	if _, err := a.ListAgents(); err != nil { // before startup: Background
 		t.Fatal(err)
 	}
@@ -306,7 +304,7 @@ func TestBeforeClose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &fakeWindow{}
-			a := New(Config{Backend: newFake(fakeBackend{}), Window: w, TrayHostPresent: tt.tray})
+			a := New(newFake(fakeBackend{}).config(Config{Window: w, TrayHostPresent: tt.tray}))
 			if tt.quit {
 				a.requestQuit()
 			}
@@ -325,10 +323,9 @@ func TestBeforeClose(t *testing.T) {
 func TestHiddenStartShowsWindowWithoutTray(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	w := &fakeWindow{shown: make(chan struct{})}
-	a := New(Config{
-		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true,
+	a := New(newFake(fakeBackend{sub: apptest.NewSub(0)}).config(Config{Window: w, StartHidden: true,
 		TrayHostPresent: func() bool { return false }, TrayGrace: 2 * time.Second, Clock: clk,
-	})
+	}))
 	a.startup(context.Background())
 	defer a.shutdown(context.Background())
 	for i := 0; i < 3; i++ { // 1.5 s: still within the grace period
@@ -356,8 +353,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	w := &fakeWindow{}
 	checked := make(chan struct{}, 1)
 	present := false
-	a := New(Config{
-		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true, Clock: clk,
+	a := New(newFake(fakeBackend{sub: apptest.NewSub(0)}).config(Config{Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool {
 			select {
 			case checked <- struct{}{}:
@@ -365,7 +361,7 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 			}
 			return present
 		},
-	})
+	}))
 	a.startup(context.Background())
 	<-checked
 	if !clk.WaitFor(1, 5*time.Second) {
@@ -377,10 +373,9 @@ func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
 	}
 	// And when the tray host is there from the start, nothing waits.
 	present = true
-	b := New(Config{
-		Backend: newFake(fakeBackend{sub: apptest.NewSub(0)}), Window: w, StartHidden: true, Clock: clk,
+	b := New(newFake(fakeBackend{sub: apptest.NewSub(0)}).config(Config{Window: w, StartHidden: true, Clock: clk,
 		TrayHostPresent: func() bool { return present },
-	})
+	}))
 	b.startup(context.Background())
 	b.shutdown(context.Background())
 	if got := w.got(); len(got) != 0 {
@@ -408,7 +403,7 @@ func TestWailsLoggerLevels(t *testing.T) {
 
 func TestDomReadyLogs(t *testing.T) {
 	var buf bytes.Buffer
-	a := New(Config{Backend: newFake(fakeBackend{}), Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	a := New(newFake(fakeBackend{}).config(Config{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}))
 	a.domReady(context.Background())
 	if !strings.Contains(buf.String(), "window: DOM ready") {
 		t.Errorf("log = %q", buf.String())
@@ -421,7 +416,7 @@ func TestForwarderDropsOlderSnapshots(t *testing.T) {
 	sub := apptest.NewSub(0)
 	b := newFake(fakeBackend{sub: sub})
 	em := &recordingEmitter{got: make(chan struct{}, 16)}
-	a := New(Config{Backend: b, Emitter: em})
+	a := New(b.config(Config{Emitter: em}))
 	a.startup(context.Background())
 	defer a.shutdown(context.Background())
 

@@ -22,6 +22,12 @@ type fakeBackend struct {
 }
 
 // newFake builds the fake from the test's settings.
+// config fills c's Backend and parts with this fake.
+func (f *fakeBackend) config(c Config) Config {
+	c.Backend, c.Agents, c.Chat = f, f.Agents(), f.Chat()
+	return c
+}
+
 func newFake(cfg fakeBackend) *fakeBackend {
 	f := &cfg
 	b := apptest.NewBackend(app.Snapshot{})

@@ -40,8 +40,8 @@ func Supported() bool { return true }
 // DisplayAvailable first. A panic inside Wails (e.g. "failed to init GTK")
 // is returned as an error so the caller can fall back to headless mode.
 func Run(opts Options) (err error) {
-	if opts.Backend == nil || opts.Assets == nil {
-		return errors.New("run window: Backend and Assets are required")
+	if opts.Backend == nil || opts.Agents == nil || opts.Chat == nil || opts.Assets == nil {
+		return errors.New("run window: Backend, Agents, Chat and Assets are required")
 	}
 	log := opts.Logger
 	if log == nil {
@@ -63,6 +63,8 @@ func Run(opts Options) (err error) {
 	em := &runtimeEmitter{}
 	facade := New(Config{
 		Backend:         opts.Backend,
+		Agents:          opts.Agents,
+		Chat:            opts.Chat,
 		Emitter:         em,
 		Opener:          opener,
 		Logger:          log,

@@ -14,6 +14,7 @@ import (
 // the snapshot anyway.
 type actions struct {
 	b    Backend
+	ag   Agents
 	opts Options
 	log  *slog.Logger
 }
@@ -46,7 +47,7 @@ func (a *actions) primary(ctx context.Context, kind ActionKind, s app.Snapshot) 
 // cannot tell which one the user means it says so and the dashboard opens,
 // so the user chooses (or creates) one rather than the tray guessing.
 func (a *actions) connect(ctx context.Context) {
-	_, err := a.b.ConnectLastAgent(ctx)
+	_, err := a.ag.ConnectLast(ctx)
 	switch {
 	case errors.Is(err, app.ErrChooseAgent):
 		a.log.Info("tray: no agent to connect without asking; opening the dashboard", "reason", err)
@@ -63,7 +64,7 @@ func (a *actions) disconnect(ctx context.Context, s app.Snapshot) {
 	if id == "" {
 		id = s.LastAgentID
 	}
-	if err := a.b.DisconnectAgent(ctx, id); err != nil {
+	if err := a.ag.Disconnect(ctx, id); err != nil {
 		a.log.Warn("tray: disconnect agent", "agentId", id, "err", err)
 	}
 }

@@ -18,10 +18,6 @@ type Backend interface {
 	Subscribe() app.Subscription
 
 	BeginBrowserLogin(ctx context.Context) (app.LoginStart, error)
-	// ConnectLastAgent connects the remembered (or only) agent, or returns
-	// app.ErrChooseAgent when the user must pick one.
-	ConnectLastAgent(ctx context.Context) (app.ConnectResult, error)
-	DisconnectAgent(ctx context.Context, id string) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
 	// ShowWindow shows the window; false when there is none.
@@ -31,4 +27,16 @@ type Backend interface {
 	Quit()
 }
 
-var _ Backend = (*app.Service)(nil)
+// Agents is what the tray asks of the app's agent part (Service.Agents):
+// Connect and Disconnect.
+type Agents interface {
+	// ConnectLast connects the remembered (or only) agent, or returns
+	// app.ErrChooseAgent when the user must pick one.
+	ConnectLast(ctx context.Context) (app.ConnectResult, error)
+	Disconnect(ctx context.Context, id string) error
+}
+
+var (
+	_ Backend = (*app.Service)(nil)
+	_ Agents  = (*app.Agents)(nil)
+)

@@ -23,7 +23,7 @@ func TestStartWithoutSessionBus(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", dir)
 	logs := &apptest.Buffer{}
 	b := traytest.NewFakeBackend(app.Snapshot{})
-	tr := New(b, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	tr := New(b, b.Agents(), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if tr.Start() {
 		t.Fatal("Start() = true without a session bus")
 	}

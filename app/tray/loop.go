@@ -77,10 +77,10 @@ type controller struct {
 	inflight sync.WaitGroup
 }
 
-func newController(b Backend, opts Options) *controller {
+func newController(b Backend, ag Agents, opts Options) *controller {
 	opts = opts.withDefaults()
 	return &controller{
-		act:      actions{b: b, opts: opts, log: opts.Logger},
+		act:      actions{b: b, ag: ag, opts: opts, log: opts.Logger},
 		b:        b,
 		log:      opts.Logger,
 		rerender: make(chan struct{}, 1),

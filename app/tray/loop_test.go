@@ -99,7 +99,7 @@ func startHarness(t *testing.T, s app.Snapshot, withAutostart bool) *harness {
 	}
 	opts.StartAtLogin = withAutostart
 	h.b.UseAutostart(h.as)
-	h.ctl = newController(h.b, opts)
+	h.ctl = newController(h.b, h.b.Agents(), opts)
 	var cl clicks
 	for i := range h.clicks {
 		h.clicks[i] = make(chan struct{})
@@ -328,7 +328,7 @@ func TestNoAutostartHidesCheckbox(t *testing.T) {
 
 func TestDashboardFallsBackToWindow(t *testing.T) {
 	b := traytest.NewFakeBackend(app.Snapshot{})
-	a := actions{b: b, opts: Options{}.withDefaults(), log: Options{}.withDefaults().Logger}
+	a := actions{b: b, ag: b.Agents(), opts: Options{}.withDefaults(), log: Options{}.withDefaults().Logger}
 	a.openDashboard()
 	if len(b.CallsTo("ShowWindow")) != 1 {
 		t.Errorf("calls = %v", b.Calls())
@@ -337,7 +337,7 @@ func TestDashboardFallsBackToWindow(t *testing.T) {
 
 func TestDisconnectFallsBackToLastAgent(t *testing.T) {
 	b := traytest.NewFakeBackend(app.Snapshot{})
-	a := actions{b: b, opts: Options{}.withDefaults(), log: Options{}.withDefaults().Logger}
+	a := actions{b: b, ag: b.Agents(), opts: Options{}.withDefaults(), log: Options{}.withDefaults().Logger}
 	a.disconnect(context.Background(), app.Snapshot{LastAgentID: "last"})
 	if c := b.CallsTo("DisconnectAgent"); len(c) != 1 || c[0].Args[0] != "last" {
 		t.Errorf("calls = %v", b.Calls())
@@ -352,7 +352,7 @@ func (panicky) OpenTopUp() error { panic("kaboom") }
 func TestClickPanicIsContained(t *testing.T) {
 	logs := &apptest.Buffer{}
 	b := panicky{traytest.NewFakeBackend(app.Snapshot{LoggedIn: true})}
-	ctl := newController(b, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	ctl := newController(b, b.Agents(), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctl.spawn(ctx, func(context.Context) { ctl.act.topUp() })
@@ -390,7 +390,8 @@ func TestLoopStopsOnCancel(t *testing.T) {
 
 func TestDrainTimesOut(t *testing.T) {
 	logs := &apptest.Buffer{}
-	ctl := newController(traytest.NewFakeBackend(app.Snapshot{}), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	b := traytest.NewFakeBackend(app.Snapshot{})
+	ctl := newController(b, b.Agents(), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	release := make(chan struct{})
 	ctl.spawn(context.Background(), func(context.Context) { <-release })
 	if ctl.drain(10 * time.Millisecond) {

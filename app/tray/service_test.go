@@ -32,7 +32,7 @@ func TestStartAtLoginClickReachesTheDashboard(t *testing.T) {
 	dashboard := svc.Subscribe()
 	defer dashboard.Close()
 
-	ctl := newController(svc, Options{StartAtLogin: true})
+	ctl := newController(svc, svc.Agents(), Options{StartAtLogin: true})
 	view := &recView{ch: make(chan applied, 16)}
 	var cl clicks
 	click := make(chan struct{})

@@ -12,7 +12,7 @@ import (
 type Tray struct{ log *slog.Logger }
 
 // New returns a tray that never shows.
-func New(_ Backend, opts Options) *Tray {
+func New(_ Backend, _ Agents, opts Options) *Tray {
 	return &Tray{log: opts.withDefaults().Logger}
 }
 

@@ -36,10 +36,10 @@ type Tray struct {
 	loopDone chan struct{}
 }
 
-// New prepares a tray over the Backend; nothing is shown until Start.
-func New(b Backend, opts Options) *Tray {
+// New prepares a tray over the Backend and the agent part; nothing is shown until Start.
+func New(b Backend, ag Agents, opts Options) *Tray {
 	opts = opts.withDefaults()
-	return &Tray{b: b, c: newController(b, opts), log: opts.Logger, size: opts.IconSize}
+	return &Tray{b: b, c: newController(b, ag, opts), log: opts.Logger, size: opts.IconSize}
 }
 
 // Start shows the tray icon and reports whether it did. It returns false,

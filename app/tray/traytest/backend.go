@@ -47,7 +47,7 @@ func NewFakeBackend(s app.Snapshot) *FakeBackend {
 	b.ConnectLastAgentFn = func(ctx context.Context) (app.ConnectResult, error) {
 		id := f.Current().LastAgentID
 		if id == "" {
-			agents, err := b.ListAgents(ctx)
+			agents, err := b.Agents().List(ctx)
 			if err != nil {
 				return app.ConnectResult{}, fmt.Errorf("%w: %w", app.ErrChooseAgent, err)
 			}
@@ -56,7 +56,7 @@ func NewFakeBackend(s app.Snapshot) *FakeBackend {
 			}
 			id = agents[0].ID
 		}
-		return b.ConnectAgentAsync(ctx, id)
+		return b.Agents().ConnectAsync(ctx, id)
 	}
 	b.ShowWindowFn = func() bool {
 		f.mu.Lock()

@@ -78,7 +78,7 @@ func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
 	})
 
 	ctx := context.Background()
-	agent, err := r.svc.CreateAgent(ctx, app.CreateAgentInput{AgentName: "Remilia"})
+	agent, err := r.svc.Agents().Create(ctx, app.CreateAgentInput{AgentName: "Remilia"})
 	if err != nil {
 		t.Fatalf("create agent: %v", err)
 	}
@@ -440,11 +440,11 @@ func TestServiceWithoutTrayHost(t *testing.T) {
 	if c := r.svc.Credits(ctx, false); c.Balance == nil || *c.Balance != 25 {
 		t.Errorf("credits = %+v, want 25", c)
 	}
-	a, err := r.svc.CreateAgent(ctx, app.CreateAgentInput{AgentName: "Headless"})
+	a, err := r.svc.Agents().Create(ctx, app.CreateAgentInput{AgentName: "Headless"})
 	if err != nil {
 		t.Fatalf("create agent: %v", err)
 	}
-	agents, err := r.svc.ListAgents(ctx)
+	agents, err := r.svc.Agents().List(ctx)
 	if err != nil || len(agents) != 1 || agents[0].ID != a.ID {
 		t.Errorf("agents = %v, %v; want the one created", agents, err)
 	}

@@ -112,7 +112,7 @@ func (r *serviceRig) startTray() bool {
 		OpenDashboard: func() { r.dashboard <- struct{}{} },
 	}
 	topts.StartAtLogin = r.opts.Autostart != nil
-	r.tray = tray.New(r.svc, topts)
+	r.tray = tray.New(r.svc, r.svc.Agents(), topts)
 	ok := r.tray.Start()
 	r.t.Cleanup(r.tray.Stop) // runs before the Service's shutdown, as in main
 	r.svc.SetTrayAvailable(ok && tray.TrayHostPresent())

@@ -44,7 +44,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	b.UseAutostart(autostart)
 	dashboard := make(chan struct{}, 8)
 	logs := &apptest.Buffer{}
-	tr := tray.New(b, tray.Options{
+	tr := tray.New(b, b.Agents(), tray.Options{
 		Logger:        apptest.Logger(logs, slog.LevelInfo),
 		StartAtLogin:  true,
 		OpenDashboard: func() { dashboard <- struct{}{} },
@@ -161,7 +161,7 @@ func TestTrayWithoutWatcher(t *testing.T) {
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	logs := &apptest.Buffer{}
 	b := traytest.NewFakeBackend(app.Snapshot{})
-	tr := tray.New(b, tray.Options{Logger: apptest.Logger(logs, slog.LevelInfo)})
+	tr := tray.New(b, b.Agents(), tray.Options{Logger: apptest.Logger(logs, slog.LevelInfo)})
 
 	started := make(chan bool, 1)
 	go func() { started <- tr.Start() }()

@@ -29,6 +29,8 @@ func main() {
 	}
 	err := desktop.Run(desktop.Options{
 		Backend: noBackend{},
+		Agents:  struct{ desktop.Agents }{},
+		Chat:    struct{ desktop.Chat }{},
 		Assets:  fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}},
 	})
 	if err != nil {
