@@ -144,7 +144,7 @@ func errJSON(msg string) string {
 	return string(b)
 }
 
-// TestRoutes covers every route of SPEC §9 with a working Backend.
+// TestRoutes covers every route of the REST API with a working Backend.
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	id := testAgentID
@@ -223,7 +223,7 @@ func TestRoutes(t *testing.T) {
 }
 
 // TestRoutingRules covers 404/405 and the order of checks on agent paths
-// (SPEC §9.1): path, then method, then id, then login.
+// (Milady's order): path, then method, then id, then login.
 func TestRoutingRules(t *testing.T) {
 	t.Parallel()
 	id := testAgentID

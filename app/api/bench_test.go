@@ -10,7 +10,7 @@ import (
 
 // BenchmarkStatus measures GET /api/cloud/status over loopback HTTP through
 // the whole handler (gate, routing, JSON) beside a bare handler writing the
-// same JSON: the ratio R-PERF bounds.
+// same JSON: the ratio the README's performance figures bound.
 func BenchmarkStatus(b *testing.B) {
 	f := newFake()
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

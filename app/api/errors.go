@@ -67,7 +67,7 @@ func classify(err error) errorAnswer {
 	status := http.StatusInternalServerError
 	message := err.Error()
 	// Upstream failures answer with the cloud's own words, not our
-	// wrapping context (SPEC §9.1).
+	// wrapping context, which means nothing to a REST client.
 	var he *cloud.HTTPError
 	if errors.As(err, &he) && he.Message != "" {
 		message = he.Message
@@ -76,7 +76,8 @@ func classify(err error) errorAnswer {
 	case errors.Is(err, app.ErrInvalidRoomID):
 		status, message = http.StatusBadRequest, app.ErrInvalidRoomID.Error()
 	case errors.Is(err, app.ErrNotLoggedIn), errors.Is(err, cloud.ErrNotConfigured):
-		// SPEC §9.1: no key → 401 with Milady's exact sentence.
+		// No key → 401 with Milady's exact sentence, as clients of
+		// Milady's API match on it.
 		status, message = http.StatusUnauthorized, app.ErrNotLoggedIn.Error()
 	case errors.Is(err, cloud.ErrInsufficientCredits):
 		status = http.StatusPaymentRequired

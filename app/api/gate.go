@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// maxBodyBytes is the largest request body accepted (SPEC §9: 1 MiB).
+// maxBodyBytes is the largest request body accepted (1 MiB): no call
+// needs more, and a local page must not make the app buffer more.
 const maxBodyBytes = 1 << 20
 
 // WailsOrigins are the origins the Wails webview sends on the platforms it

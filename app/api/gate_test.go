@@ -15,7 +15,7 @@ import (
 
 const testToken = "s3cret-token-0123456789"
 
-// TestHostGate: DNS-rebinding defence (SPEC §9).
+// TestHostGate: DNS-rebinding defence (docs/ARCHITECTURE.md, the REST gate).
 func TestHostGate(t *testing.T) {
 	t.Parallel()
 	forbidden := errJSON("Forbidden — invalid Host header")

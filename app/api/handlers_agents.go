@@ -24,7 +24,8 @@ func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
 }
 
 // createAgent checks in Milady's order: logged in (401), then the body
-// (a non-string agentName is a 400 here, not a 500 as in Milady, SPEC §13).
+// (a non-string agentName is a 400 here, not a 500 as in Milady; see the
+// deliberate differences in docs/ARCHITECTURE.md).
 // The login check only reads the snapshot; nothing that changes state is
 // called before the body is valid.
 func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
@@ -71,8 +72,8 @@ func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, AgentResponse{OK: true, Agent: agent})
 }
 
-// connectAgent serves both provision and connect (SPEC §13: provision also
-// disconnects an active agent first). With ?async=1 it answers 202 as soon
+// connectAgent serves both provision and connect (provision also
+// disconnects an active agent first, a deliberate difference from Milady). With ?async=1 it answers 202 as soon
 // as the Backend has validated, and the outcome arrives as events.
 func (s *server) connectAgent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")

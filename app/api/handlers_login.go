@@ -50,7 +50,7 @@ func (s *server) loginCancel(w http.ResponseWriter, _ *http.Request) {
 }
 
 // logout is POST /api/cloud/disconnect: idempotent and never a failure
-// (SPEC §9). It runs to completion even if the client hangs up, so the key
+// (Milady's contract). It runs to completion even if the client hangs up, so the key
 // is never left half-removed.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.b.Logout(context.WithoutCancel(r.Context())); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // health identifies this process as Milady Cloud; a second instance uses
-// it to decide whether to hand off (R-SINGLE). It needs no token.
+// it to decide whether to hand off instead of starting twice. It needs no token.
 func (s *server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, HealthResponse{OK: true, App: "milady-cloud", Version: s.b.Version()})
 }
@@ -26,7 +26,8 @@ func (s *server) snapshot(w http.ResponseWriter, _ *http.Request) {
 }
 
 // credits answers from the Backend's cache; ?fresh=1 asks for a fetch.
-// Upstream problems are part of the 200 answer (SPEC §9).
+// Upstream problems are part of the 200 answer (Milady's shape: the
+// dashboard shows the error beside the last balance).
 func (s *server) credits(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.b.Credits(r.Context(), queryBool(r, "fresh")))
 }
@@ -53,7 +54,7 @@ func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, OKResponse{OK: true})
 }
 
-// showWindow is how a second instance hands off (R-SINGLE); shown is false
+// showWindow is how a second instance hands off; shown is false
 // in headless mode.
 func (s *server) showWindow(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, WindowShowResponse{OK: true, Shown: s.b.ShowWindow()})

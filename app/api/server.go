@@ -1,9 +1,10 @@
-// Package api is the local REST layer of Milady Cloud (SPEC §9, R-API): the
+// Package api is the local REST layer of Milady Cloud: the
 // Milady-compatible /api/cloud/* endpoints, this app's additions (events,
 // chat, health, window, settings) and the embedded dashboard.
 //
-// It is an adapter and nothing more (R-ARCH): every handler parses the
-// request, calls one method of Backend and writes JSON. The gate (Host,
+// It is an adapter and nothing more (docs/ARCHITECTURE.md, layers): every
+// handler parses the request, calls one method of the app (Backend or its
+// Agents and Chat parts) and writes JSON. The gate (Host,
 // Origin, CORS, token, body size) and the one error mapper live here because
 // they are HTTP concerns; every decision about the cloud lives in the Backend.
 package api
@@ -34,7 +35,7 @@ type Options struct {
 }
 
 // DefaultPingInterval keeps proxies and browsers from closing an idle event
-// stream (SPEC §9.1: a ping every 15 s).
+// stream: a ping every 15 s is well inside common proxy idle limits.
 const DefaultPingInterval = 15 * time.Second
 
 // server is the http.Handler New returns. It holds no state of its own
@@ -191,7 +192,7 @@ func (rt *route) match(segs []string) (id string, ok bool) {
 	return id, true
 }
 
-// routeAPI dispatches an /api request in the order SPEC §9.1 fixes: the
+// routeAPI dispatches an /api request in Milady's order of checks: the
 // exact path (else 404), then the method (else 405 with Allow), then the
 // agent id (else 400); login is the Backend's check.
 func (s *server) routeAPI(w http.ResponseWriter, r *http.Request) {

@@ -3,10 +3,11 @@
 // turns the Backend's stream into Wails runtime events, and Run, which opens
 // the window.
 //
-// The facade carries no logic of its own (R-ARCH): every method calls
-// app.Backend and returns its result, so the window, the REST API and the
-// tray cannot disagree. Only window.go imports the Wails runtime; everything
-// else builds and tests without GTK.
+// The facade carries no logic of its own (docs/ARCHITECTURE.md, layers):
+// every method calls the Backend (or its Agents and Chat parts) and returns
+// its result, so the window, the REST API and the tray cannot disagree.
+// Only window.go imports the Wails runtime; everything else builds and
+// tests without GTK.
 package desktop
 
 import (

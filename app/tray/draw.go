@@ -85,7 +85,7 @@ func iconLayers(k IconKey, size float64) []layer {
 	u := size / 32
 	ow := math.Max(1, 1.4*u) // outline width
 	cx, cy := size/2, size/2
-	const outerR = 13.0 // disk radius / ring outer radius on the 32 grid
+	const outerRadius = 13.0 // disk radius / ring outer radius on the 32 grid
 
 	var ls []layer
 	add := func(shape sdf, col color.NRGBA) {
@@ -93,13 +93,13 @@ func iconLayers(k IconKey, size float64) []layer {
 	}
 	switch k.Base {
 	case GlyphDisconnected:
-		add(ring(cx, cy, (outerR-2.5)*u, 5*u), colGrey)
+		add(ring(cx, cy, (outerRadius-2.5)*u, 5*u), colGrey)
 	case GlyphConnecting:
-		add(arc(cx, cy, (outerR-2.5)*u, 5*u, 0, 3*math.Pi/2), colBlue) // gap top-right, like a spinner
+		add(arc(cx, cy, (outerRadius-2.5)*u, 5*u, 0, 3*math.Pi/2), colBlue) // gap top-right, like a spinner
 	case GlyphConnected:
-		add(circle(cx, cy, outerR*u), colGreen)
+		add(circle(cx, cy, outerRadius*u), colGreen)
 	case GlyphError:
-		add(circle(cx, cy, outerR*u), colRed)
+		add(circle(cx, cy, outerRadius*u), colRed)
 		ls = append(ls, layer{shape: cross(cx, cy, 5*u, 1.7*u), col: colWhite})
 	}
 	if k.Badge == BadgeNone {

@@ -1,4 +1,4 @@
-// Package tray is the system-tray face of the app (R-TRAY): a pure model that
+// Package tray is the system-tray face of the app: a pure model that
 // turns an app.Snapshot into a menu and an icon, and a thin adapter (the only
 // file importing fyne.io/systray) that shows them and turns clicks into
 // Backend calls.

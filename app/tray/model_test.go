@@ -99,7 +99,7 @@ func TestMenuForEveryCombination(t *testing.T) {
 	}
 }
 
-// expectedMenu spells out the R-TRAY rules for one combination.
+// expectedMenu spells out the menu rules (MenuFor) for one combination.
 func expectedMenu(cc connCase, cr creditCase, loggedIn, sim, autostart bool) Menu {
 	suffix := ""
 	if sim {
