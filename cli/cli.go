@@ -115,7 +115,7 @@ func newFlags(e *Env, name string) *flagSet {
 // withPort adds --port (default MILADY_PORT, else 2138).
 func (fs *flagSet) withPort() *flagSet {
 	fs.port = -1
-	fs.Var((*portFlag)(&fs.port), "port", "REST API port of the running instance (default: MILADY_PORT, else 2138)")
+	fs.Var((*portFlag)(&fs.port), "port", "REST API port `N` of the running instance (default: MILADY_PORT, else 2138)")
 	return fs
 }
 
@@ -124,7 +124,7 @@ func (fs *flagSet) withPort() *flagSet {
 type portFlag int
 
 func (p *portFlag) String() string {
-	if p == nil || *p < 0 {
+	if p == nil || *p <= 0 {
 		return ""
 	}
 	return strconv.Itoa(int(*p))
