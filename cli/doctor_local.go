@@ -49,7 +49,9 @@ func (d *doctor) checkPort(ctx context.Context) {
 // ourHealth asks GET /api/health and reports the version when the answer
 // is Milady Cloud's.
 func (d *doctor) ourHealth(ctx context.Context, addr string) (string, bool) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	// A local answer is immediate; a holder that accepts and stays silent
+	// is not Milady Cloud.
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/health", nil)
 	if err != nil {
