@@ -53,11 +53,11 @@ type Timeouts struct {
 // DefaultTimeouts returns the spec's limits.
 func DefaultTimeouts() Timeouts {
 	return Timeouts{
-		Login:     10 * time.Second,
-		Account:   10 * time.Second,
-		Heartbeat: 10 * time.Second,
-		REST:      30 * time.Second,
-		Message:   60 * time.Second,
+		Login:       10 * time.Second,
+		Account:     10 * time.Second,
+		Heartbeat:   10 * time.Second,
+		REST:        30 * time.Second,
+		Message:     60 * time.Second,
 		Provision:   120 * time.Second,
 		BridgeAbort: 30 * time.Second,
 	}
@@ -72,11 +72,11 @@ func (t Timeouts) withDefaults() Timeouts {
 		return def
 	}
 	return Timeouts{
-		Login:     pick(t.Login, d.Login),
-		Account:   pick(t.Account, d.Account),
-		Heartbeat: pick(t.Heartbeat, d.Heartbeat),
-		REST:      pick(t.REST, d.REST),
-		Message:   pick(t.Message, d.Message),
+		Login:       pick(t.Login, d.Login),
+		Account:     pick(t.Account, d.Account),
+		Heartbeat:   pick(t.Heartbeat, d.Heartbeat),
+		REST:        pick(t.REST, d.REST),
+		Message:     pick(t.Message, d.Message),
 		Provision:   pick(t.Provision, d.Provision),
 		BridgeAbort: pick(t.BridgeAbort, d.BridgeAbort),
 	}

@@ -206,7 +206,7 @@ type jobResponse struct {
 	Error       json.RawMessage `json:"error"`
 	Attempts    int             `json:"attempts"`
 	MaxAttempts int             `json:"maxAttempts"`
-	Result *struct {
+	Result      *struct {
 		CloudAgentID string `json:"cloudAgentId"`
 		Status       string `json:"status"`
 		Error        string `json:"error"`
