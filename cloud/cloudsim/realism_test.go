@@ -204,7 +204,7 @@ func TestBridgeAbortAndStreamWait(t *testing.T) {
 		t.Fatal("bridge never waited on the clock")
 	}
 	clk.Advance(30 * time.Second)
-	r := (<-done).want(t, 200)
+	r := receive(t, done).want(t, 200)
 	if r.get("error.code") != -32000.0 || r.str("error.message") != "Sandbox bridge is unreachable" {
 		t.Fatalf("bridge at 30 s = %s", r.raw)
 	}
@@ -218,7 +218,7 @@ func TestBridgeAbortAndStreamWait(t *testing.T) {
 			t.Fatal("stream never waited on the clock")
 		}
 		clk.Advance(advance)
-		return (<-done).want(t, 200).raw
+		return receive(t, done).want(t, 200).raw
 	}
 	if raw := stream(45 * time.Second); !strings.Contains(raw, `"text":"[echo] "`) || !strings.Contains(raw, "event: done") {
 		t.Fatalf("45 s reply through the stream = %s", raw)
@@ -379,5 +379,18 @@ func TestLifecycleTexts(t *testing.T) {
 	r = call(t, s, "POST", "/api/v1/milady/agents/"+id+"/suspend", "", key(k)).want(t, 200)
 	if r.str("data.message") != "Agent suspended with snapshot. Use resume or provision to restart." || r.str("data.previousStatus") != "running" {
 		t.Fatalf("suspend = %s", r.raw)
+	}
+}
+
+// receive waits a few real seconds for an answer, failing instead of hanging
+// when the simulator did not answer at the expected simulated time.
+func receive(t *testing.T, done <-chan resp) resp {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer at the expected simulated time")
+		return resp{}
 	}
 }
