@@ -14,7 +14,16 @@
 // /__sim/provision {fail}; POST /__sim/faults (a Fault, durations in ms:
 // method, path, count, status, body, redirectTo, malformed, delayMs,
 // slowBody, reset); DELETE /__sim/faults; GET and DELETE /__sim/requests;
-// POST /__sim/sessions/{id}/approve; POST /__sim/revoke.
+// POST /__sim/sessions/{id}/approve; POST /__sim/revoke [{key}].
+//
+// The server's unkind behaviours (cloud-api.md, "Behaviour over time") have
+// their own switches, off or quick by default so the demo stays friendly:
+// POST /__sim/timescale {scale}; POST /__sim/balance-cache {on}; POST
+// /__sim/worker {server} | {off} | {pollMs, attemptMs, healthTimeoutMs,
+// maxAttempts}; POST /__sim/jobs/script {failures} | {allFail}; POST
+// /__sim/dead-sandbox {agentId, dead, sticky}; POST /__sim/reply-delay {ms};
+// POST /__sim/usage {hours}; POST /__sim/checkout/{id}/pay; and the pages a
+// browser opens: GET/POST /__sim/checkout/{id}, GET /__sim/agent-ui/{id}.
 //
 // The simulator serves HTTPS with a certificate it generates, because the
 // real client refuses plain http; tests get the trust pool from CertPool or
