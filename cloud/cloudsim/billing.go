@@ -236,3 +236,12 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>Simulated checkout</title></head>`+
 		`<body><h1>Eliza Cloud credits (simulator)</h1><p>Add $%d of credits.</p>%s</body></html>`, credits, state)
 }
+
+// dashboardPage stands in for the web dashboard's pages (billing, API keys)
+// that checkout redirects and the app's links open.
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>Eliza Cloud (simulator)</title></head>`+
+		`<body><h1>Eliza Cloud dashboard (simulator)</h1><p id="page">%s</p><p id="balance">$%.2f</p></body></html>`,
+		html.EscapeString(r.PathValue("page")), s.Balance())
+}

@@ -293,6 +293,9 @@ func TestCheckoutAndTransactions(t *testing.T) {
 	if paid.header.Get("Location") != ok+"?paid=1" {
 		t.Fatalf("after paying: Location %q", paid.header.Get("Location"))
 	}
+	if pg := call(t, s, "GET", "/dashboard/billing?paid=1", "").want(t, 200); !strings.Contains(pg.raw, "$21.00") {
+		t.Fatalf("billing page after paying = %s", pg.raw)
+	}
 	if v := call(t, s, "GET", "/api/v1/credits/verify?session_id="+sid, "", key(k)).want(t, 200); v.str("paymentStatus") != "paid" || v.get("credits") != 20.0 {
 		t.Fatalf("verify after paying = %s", v.raw)
 	}

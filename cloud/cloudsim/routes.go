@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/credits/checkout", s.handleCheckout)
 	mux.HandleFunc("GET /api/v1/credits/verify", s.handleVerify)
 	mux.HandleFunc("GET /api/credits/transactions", s.handleTransactions)
+	mux.HandleFunc("GET /dashboard/{page...}", s.dashboardPage)
 	mux.HandleFunc("GET /api/v1/jobs/{id}", s.handleJob)
 	for _, p := range agentPrefixes {
 		mux.HandleFunc("GET "+p, s.handleListAgents)
