@@ -22,9 +22,10 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 APT_RELEASE_PKGS := dpkg-dev lintian desktop-file-utils appstream curl
 # Debian packages: cgo + GTK/WebKitGTK for the window, Xvfb/xauth and
 # x11-utils/xdotool/imagemagick for the window test, dbus-daemon for the
-# tray and notification tests, chromium for the dashboard tests.
+# tray and notification tests, chromium for the dashboard tests, tmux for
+# the terminal login test.
 APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
-            dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium \
+            dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium tmux \
             $(APT_RELEASE_PKGS)
 
 .PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \

@@ -36,6 +36,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app/notify"
 	"github.com/milady-ai/milady-cloud/app/store"
 	"github.com/milady-ai/milady-cloud/app/tray"
+	"github.com/milady-ai/milady-cloud/cli"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/httpserve"
 	"github.com/milady-ai/milady-cloud/internal/opener"
@@ -83,6 +84,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 		fmt.Fprintf(stderr, "Usage: milady-cloud [--headless | --hidden] [--sim] [--open] [--port N] [--bind ADDR]\n\n")
 		fmt.Fprintf(stderr, "Connects your Milady agent to Eliza Cloud: a tray icon, a dashboard window and a REST API on 127.0.0.1:2138.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprintln(stderr)
+		cli.WriteCommands(stderr)
 	}
 	err := fs.Parse(args)
 	if err == nil && fs.NArg() > 0 {
@@ -92,6 +95,13 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// `milady-cloud <command> …` is the terminal client; anything else
+	// (no arguments, or flags first) runs the app as before.
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") && cli.IsCommand(args[0]) {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return cli.Run(ctx, &cli.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Version: version}, args)
+	}
 	f, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

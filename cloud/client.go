@@ -52,17 +52,22 @@ type Timeouts struct {
 	// servers (and restore of a stopped agent today) provision synchronously
 	// within the request, which the server allows 120 s.
 	Provision time.Duration
+	// BridgeAbort is the server's own limit on message.send (30 s): an
+	// "unreachable" answer that took about this long is the agent being
+	// slow, not the sandbox being down.
+	BridgeAbort time.Duration
 }
 
 // DefaultTimeouts returns the spec's limits.
 func DefaultTimeouts() Timeouts {
 	return Timeouts{
-		Login:     10 * time.Second,
-		Account:   10 * time.Second,
-		Heartbeat: 10 * time.Second,
-		REST:      30 * time.Second,
-		Message:   60 * time.Second,
-		Provision: 120 * time.Second,
+		Login:       10 * time.Second,
+		Account:     10 * time.Second,
+		Heartbeat:   10 * time.Second,
+		REST:        30 * time.Second,
+		Message:     60 * time.Second,
+		Provision:   120 * time.Second,
+		BridgeAbort: 30 * time.Second,
 	}
 }
 
@@ -75,12 +80,13 @@ func (t Timeouts) withDefaults() Timeouts {
 		return def
 	}
 	return Timeouts{
-		Login:     pick(t.Login, d.Login),
-		Account:   pick(t.Account, d.Account),
-		Heartbeat: pick(t.Heartbeat, d.Heartbeat),
-		REST:      pick(t.REST, d.REST),
-		Message:   pick(t.Message, d.Message),
-		Provision: pick(t.Provision, d.Provision),
+		Login:       pick(t.Login, d.Login),
+		Account:     pick(t.Account, d.Account),
+		Heartbeat:   pick(t.Heartbeat, d.Heartbeat),
+		REST:        pick(t.REST, d.REST),
+		Message:     pick(t.Message, d.Message),
+		Provision:   pick(t.Provision, d.Provision),
+		BridgeAbort: pick(t.BridgeAbort, d.BridgeAbort),
 	}
 }
 

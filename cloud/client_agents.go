@@ -201,10 +201,12 @@ func (e *JobFailedError) Is(target error) bool { return target == ErrUpstream }
 
 // jobResponse is GET /api/v1/jobs/{id}.
 type jobResponse struct {
-	ID     string          `json:"id"`
-	Status string          `json:"status"`
-	Error  json.RawMessage `json:"error"`
-	Result *struct {
+	ID          string          `json:"id"`
+	Status      string          `json:"status"`
+	Error       json.RawMessage `json:"error"`
+	Attempts    int             `json:"attempts"`
+	MaxAttempts int             `json:"maxAttempts"`
+	Result      *struct {
 		CloudAgentID string `json:"cloudAgentId"`
 		Status       string `json:"status"`
 		Error        string `json:"error"`
@@ -230,6 +232,15 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 	defer deadline.Stop()
 	r := request{method: http.MethodGet, path: "/api/v1/jobs/" + url.PathEscape(res.JobID), auth: authAPIKey, timeout: c.timeouts.REST}
 	interval := clampPoll(intervalMs)
+	progress := progressFrom(ctx)
+	var last JobProgress
+	report := func(p JobProgress) {
+		if progress != nil && (p.Phase != last.Phase || p.Attempts != last.Attempts || p.Status != last.Status) {
+			last = p
+			progress(p)
+		}
+	}
+	report(JobProgress{JobID: res.JobID, Phase: JobQueued, Status: "pending", MaxAttempts: 3})
 	for {
 		wait := c.clock.NewTimer(interval)
 		select {
@@ -264,6 +275,12 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 			interval = clampPoll(env.Polling.IntervalMs)
 		}
 		job := env.Data
+		p := JobProgress{JobID: res.JobID, Status: job.Status, Attempts: job.Attempts, MaxAttempts: job.MaxAttempts, Error: jsonString(job.Error)}
+		if p.MaxAttempts <= 0 {
+			p.MaxAttempts = 3
+		}
+		p.Phase, p.Retry = jobPhase(job.Status, job.Attempts, p.Error != "")
+		report(p)
 		switch job.Status {
 		case "completed":
 			out := *res

@@ -108,12 +108,13 @@ func (c *Client) Heartbeat(ctx context.Context, agentID string) error {
 // SendMessage sends message.send and returns the reply text, or
 // "(no response)" when the agent answered nothing.
 func (c *Client) SendMessage(ctx context.Context, agentID string, msg Message) (string, error) {
+	start := c.clock.Now()
 	resp, err := c.bridge(ctx, agentID, rpcRequest{ID: uuid.NewString(), Method: "message.send", Params: paramsFor(msg)}, c.timeouts.Message)
 	if err != nil {
 		return "", fmt.Errorf("send message to %s: %w", agentID, err)
 	}
 	if err := resp.rpcErr(); err != nil {
-		return "", fmt.Errorf("send message to %s: %w", agentID, err)
+		return "", fmt.Errorf("send message to %s: %w", agentID, c.slowAgent(err, c.clock.Now().Sub(start)))
 	}
 	var result struct {
 		Text string `json:"text"`

@@ -44,7 +44,22 @@ func (c *Client) Identity(ctx context.Context) (*Identity, error) {
 // wrapped {"success":true,"data":{"balance":n}} form is accepted too, as
 // Milady does. Anything without a numeric balance is ErrMalformed.
 func (c *Client) Balance(ctx context.Context) (float64, error) {
-	r := request{method: http.MethodGet, path: "/api/v1/credits/balance", auth: authBearer, timeout: c.timeouts.Account}
+	return c.balance(ctx, false)
+}
+
+// FreshBalance is Balance with ?fresh=true: the server otherwise answers
+// from a per-key cache up to 10 minutes old that no credit change clears,
+// so a balance the user asked for (Refresh, after a top-up) must be fresh.
+func (c *Client) FreshBalance(ctx context.Context) (float64, error) {
+	return c.balance(ctx, true)
+}
+
+func (c *Client) balance(ctx context.Context, fresh bool) (float64, error) {
+	path := "/api/v1/credits/balance"
+	if fresh {
+		path += "?fresh=true"
+	}
+	r := request{method: http.MethodGet, path: path, auth: authBearer, timeout: c.timeouts.Account}
 	var body struct {
 		Balance json.RawMessage `json:"balance"`
 		Data    *struct {

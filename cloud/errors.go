@@ -68,6 +68,8 @@ func (e *HTTPError) Is(target error) bool {
 		return true
 	case ErrUnauthorized:
 		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	case ErrKeyRejected:
+		return e.keyRejected()
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
 	case ErrConflict:

@@ -31,6 +31,8 @@ type agent struct {
 	startedAt       time.Time // when the current sandbox came up
 	memories        []memory
 	jobID           string // latest provisioning job
+	dead            bool   // the container died while the row says running
+	deadSticky      bool   // new containers die too
 }
 
 // memory is one chat turn the simulated sandbox remembers.

@@ -66,6 +66,11 @@ func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusConflict, "Sandbox is not running")
 		return
 	}
+	if a.dead {
+		// Fetching the state from a dead container throws: generic 500.
+		plainError(w, http.StatusInternalServerError, msgUnexpected)
+		return
+	}
 	b := s.addBackupLocked(a, "manual")
 	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
 		"backupId": b.id, "snapshotType": b.typ, "sizeBytes": b.size, "createdAt": iso(b.createdAt)}})

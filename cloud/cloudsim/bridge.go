@@ -113,6 +113,25 @@ func (s *Server) handleBridge(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.tickLocked()
+	a := s.st.agents[r.PathValue("id")]
+	delay := s.st.replyDelay
+	slow := req.method == "message.send" && delay > 0 && a != nil && a.status == "running" && !a.dead
+	s.mu.Unlock()
+	if slow {
+		// The server aborts the sandbox call after 30 s and reports it like
+		// a network failure; the agent's late reply is lost.
+		if delay > bridgeTimeout {
+			if s.waitServer(r, s.scaled(bridgeTimeout)) {
+				writeJSON(w, http.StatusOK, rpcError(req, -32000, msgBridgeUnreachable))
+			}
+			return
+		}
+		if !s.waitServer(r, s.scaled(delay)) {
+			return
+		}
+	}
+	s.mu.Lock()
+	s.tickLocked()
 	resp := s.bridgeLocked(r.PathValue("id"), req)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
@@ -122,6 +141,9 @@ func (s *Server) bridgeLocked(agentID string, req rpcRequest) obj {
 	a := s.st.agents[agentID]
 	if a == nil || a.status != "running" {
 		return rpcError(req, -32000, "Sandbox is not running")
+	}
+	if a.dead {
+		return rpcError(req, -32000, msgBridgeUnreachable)
 	}
 	now := s.now()
 	switch req.method {

@@ -150,10 +150,25 @@ func (s *Server) controlRoutes() http.Handler {
 		}
 		ok(w, nil)
 	})
-	mux.HandleFunc("POST /__sim/revoke", func(w http.ResponseWriter, _ *http.Request) {
-		s.RevokeKeys()
-		ok(w, nil)
+	mux.HandleFunc("POST /__sim/revoke", func(w http.ResponseWriter, r *http.Request) {
+		// {"key": "eliza_…"} revokes that key; no body (or no key) all.
+		var b struct {
+			Key string `json:"key"`
+		}
+		if body := readBody(r); len(body) > 0 {
+			if err := json.Unmarshal(body, &b); err != nil {
+				plainError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+				return
+			}
+		}
+		if b.Key == "" {
+			s.RevokeKeys()
+			ok(w, nil)
+			return
+		}
+		ok(w, obj{"revoked": s.RevokeKey(b.Key)})
 	})
+	s.realismControls(mux, ok, decode)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		plainError(w, http.StatusNotFound, "Unknown simulator control endpoint")
 	})

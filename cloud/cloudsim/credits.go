@@ -12,6 +12,13 @@ const minBalance = 5.0
 func (s *Server) SetBalance(v float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if d := v - s.st.balance; d != 0 {
+		typ := "credit"
+		if d < 0 {
+			typ = "debit"
+		}
+		s.recordTxnLocked(d, typ, "Balance adjustment", obj{"type": "adjustment"}, nil)
+	}
 	s.st.balance = v
 }
 
@@ -23,13 +30,13 @@ func (s *Server) Balance() float64 {
 }
 
 // handleBalance is GET /api/v1/credits/balance and its older alias
-// /api/credits/balance: a bare {"balance": n}, never cached. The fresh
-// query parameter is accepted; the simulator always reads fresh.
+// /api/credits/balance: a bare {"balance": n}, read from the per-key cache
+// (when on) unless ?fresh=true.
 func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 	if !s.requireKey(w, r) {
 		return
 	}
-	bal := s.Balance()
+	bal := s.balanceFor(r, r.URL.Query().Get("fresh") == "true")
 	h := w.Header()
 	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
 	h.Set("Pragma", "no-cache")

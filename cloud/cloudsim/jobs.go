@@ -28,6 +28,14 @@ type job struct {
 	attempts    int
 	result      obj
 	errMsg      *string
+
+	// The realistic worker's bookkeeping (worker true).
+	worker       bool
+	scheduledFor time.Time
+	failLeft     int       // attempts still scripted to fail
+	procEnd      time.Time // when the current attempt ends
+	attemptFails bool
+	attemptErr   string
 }
 
 func (j *job) finished() bool { return j.status == "completed" || j.status == "failed" }
@@ -35,10 +43,18 @@ func (j *job) finished() bool { return j.status == "completed" || j.status == "f
 // newJobLocked creates a job for a and moves the agent to provisioning.
 func (s *Server) newJobLocked(a *agent) *job {
 	now := s.now()
-	j := &job{id: uuid.NewString(), agentID: a.id, status: "pending", createdAt: now, updatedAt: now,
-		deadline: now.Add(s.st.provisionDelay), fail: s.takeProvisionFailureLocked()}
+	j := &job{id: uuid.NewString(), agentID: a.id, status: "pending", createdAt: now, updatedAt: now, scheduledFor: now}
 	s.st.jobs[j.id] = j
 	a.jobID = j.id
+	if s.st.worker != nil {
+		// The server leaves the agent as it is until the worker takes the
+		// job up.
+		j.worker = true
+		j.failLeft = s.scriptedFailuresLocked()
+		return j
+	}
+	j.deadline = now.Add(s.st.provisionDelay)
+	j.fail = s.takeProvisionFailureLocked()
 	s.beginProvisionLocked(a)
 	return j
 }
@@ -79,6 +95,7 @@ func (s *Server) finishProvisionLocked(a *agent, fail bool) {
 	a.lastHeartbeatAt = ptr(now)
 	a.errorMessage = nil
 	a.startedAt = now
+	a.dead = a.deadSticky
 	a.memories = nil
 	if bs := s.st.backups[a.id]; len(bs) > 0 {
 		a.memories = append([]memory(nil), bs[len(bs)-1].memories...)
@@ -90,8 +107,9 @@ func (s *Server) finishProvisionLocked(a *agent, fail bool) {
 // deadline, then completed (or failed when a failure was injected).
 func (s *Server) tickLocked() {
 	now := s.now()
+	s.tickWorkerLocked(now)
 	for _, j := range s.st.jobs {
-		if j.finished() {
+		if j.finished() || j.worker {
 			continue
 		}
 		if now.Before(j.deadline) {
@@ -130,7 +148,7 @@ func (j *job) json() obj {
 	return obj{
 		"id": j.id, "type": "milady_provision", "status": j.status, "result": result, "error": strPtr(j.errMsg),
 		"attempts": j.attempts, "maxAttempts": 3, "estimatedCompletionAt": iso(j.createdAt.Add(expectedProvisionDuration)),
-		"scheduledFor": iso(j.createdAt), "startedAt": isoPtr(j.startedAt), "completedAt": isoPtr(j.completedAt),
+		"scheduledFor": iso(j.scheduledFor), "startedAt": isoPtr(j.startedAt), "completedAt": isoPtr(j.completedAt),
 		"createdAt": iso(j.createdAt), "updatedAt": iso(j.updatedAt),
 	}
 }

@@ -18,30 +18,34 @@ func (s *Server) provisioningLocked(a *agent) bool {
 // the sandbox is up, then status stopped with the sandbox URLs cleared.
 func (s *Server) stopLocked(a *agent) (previous string) {
 	previous = a.status
-	if a.status == "running" {
+	if a.status == "running" && !a.dead {
 		s.addBackupLocked(a, "pre-shutdown")
 	}
 	now := s.now()
 	a.status = "stopped"
+	a.dead = false
 	a.bridgeURL, a.healthURL = nil, nil
 	a.memories = nil
 	a.updatedAt = now
 	return previous
 }
 
-// stopAgent answers PATCH {action} and POST …/suspend.
+// stopAgent answers PATCH {action} and POST …/suspend with the routes'
+// texts (app/api/v1/milady/agents/[agentId]/route.ts, …/suspend/route.ts):
+// an agent already stopped is answered before the provisioning check.
 func (s *Server) stopAgent(w http.ResponseWriter, a *agent, action string) {
-	if s.provisioningLocked(a) {
-		plainError(w, http.StatusConflict, "Agent provisioning is in progress")
-		return
-	}
 	past := map[string]string{"shutdown": "stopped", "suspend": "suspended"}[action]
 	if a.status == "stopped" {
 		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
 			"agentId": a.id, "action": action, "message": "Agent is already " + past, "previousStatus": a.status}})
 		return
 	}
-	msg := map[string]string{"shutdown": "Agent has been shut down", "suspend": "Agent has been suspended"}[action]
+	if s.provisioningLocked(a) {
+		plainError(w, http.StatusConflict, "Agent provisioning is in progress")
+		return
+	}
+	msg := map[string]string{"shutdown": "Agent shutdown complete",
+		"suspend": "Agent suspended with snapshot. Use resume or provision to restart."}[action]
 	prev := s.stopLocked(a)
 	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
 		"agentId": a.id, "action": action, "message": msg, "previousStatus": prev}})
@@ -52,10 +56,10 @@ func (s *Server) handlePatchAgent(w http.ResponseWriter, r *http.Request) {
 	if !s.requireKey(w, r) {
 		return
 	}
+	// request.json().catch(() => null): a malformed body is validated as null.
 	body, err := parseJSON(r)
 	if err != nil {
-		plainError(w, http.StatusBadRequest, "Invalid JSON body")
-		return
+		body = nil
 	}
 	m, isObj := body.(map[string]any)
 	action, _ := m["action"].(string)

@@ -78,6 +78,9 @@ type provisionAnswers struct {
 	// 409 (the agent's unfinished job) answers; jobData is their "data".
 	queued, inProgress string
 	jobData            func(a *agent, j *job, msg string) obj
+	// topMessage puts the message at the top level too (provision does,
+	// resume only inside data).
+	topMessage bool
 }
 
 // provision is the flow of POST /agents/{id}/provision and /resume: an
@@ -118,11 +121,15 @@ func (s *Server) provision(w http.ResponseWriter, r *http.Request, ans provision
 	if !created {
 		status, msg = http.StatusConflict, ans.inProgress
 	}
-	writeJSON(w, status, obj{
-		"success": true, "created": created, "alreadyInProgress": !created, "message": msg,
+	out := obj{
+		"success": true, "created": created, "alreadyInProgress": !created,
 		"data":    ans.jobData(a, j, msg),
 		"polling": s.pollingJSON(j),
-	})
+	}
+	if ans.topMessage {
+		out["message"] = msg
+	}
+	writeJSON(w, status, out)
 }
 
 // handleProvision is POST /agents/{id}/provision.
@@ -133,6 +140,7 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 		syncFailed: msgHealthTimeout,
 		queued:     "Provisioning job created. Poll the job endpoint for status.",
 		inProgress: "Provisioning is already in progress. Poll the existing job for status.",
+		topMessage: true,
 		jobData: func(a *agent, j *job, _ string) obj {
 			return obj{"jobId": j.id, "agentId": a.id, "status": j.status,
 				"estimatedCompletionAt": iso(j.createdAt.Add(expectedProvisionDuration))}
@@ -141,19 +149,22 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleResume is POST /agents/{id}/resume: provision for a stopped agent,
-// restoring its latest backup.
+// restoring its latest backup (app/api/v1/milady/agents/[agentId]/resume/
+// route.ts). An agent the database calls running is answered "already
+// running" even when its container is dead: only suspend + resume starts a
+// new one.
 func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) {
-	resumed := func(message string) func(a *agent) obj {
-		return func(a *agent) obj {
-			return obj{"agentId": a.id, "action": "resume", "message": message, "status": "running"}
-		}
-	}
 	s.provision(w, r, provisionAnswers{
-		running:    resumed("Agent is already running"),
-		ranSync:    resumed("Agent resumed"),
-		syncFailed: "Failed to resume agent",
-		queued:     "Resume job created. Poll the job endpoint for status.",
-		inProgress: "Resume is already in progress. Poll the existing job for status.",
+		running: func(a *agent) obj {
+			return obj{"agentId": a.id, "action": "resume", "message": "Agent is already running", "status": "running"}
+		},
+		ranSync: func(a *agent) obj {
+			return obj{"agentId": a.id, "action": "resume", "message": "Agent resumed from latest snapshot", "status": "running",
+				"bridgeUrl": strPtr(a.bridgeURL), "healthUrl": strPtr(a.healthURL)}
+		},
+		syncFailed: msgHealthTimeout,
+		queued:     "Resume job created. Agent will restore from latest snapshot.",
+		inProgress: "Resume is already in progress.",
 		jobData: func(a *agent, j *job, msg string) obj {
 			return obj{"agentId": a.id, "action": "resume", "jobId": j.id, "status": j.status, "message": msg}
 		},

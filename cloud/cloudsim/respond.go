@@ -150,10 +150,6 @@ func issueType(path []any, expected string, got any) obj {
 		"message": "Expected " + expected + ", received " + recv}
 }
 
-func issueCustom(path []any, code, msg string) obj {
-	return obj{"code": code, "path": path, "message": msg}
-}
-
 // isUUID reports whether s is a canonical UUID string as zod's uuid() checks.
 func isUUID(s string) bool {
 	if len(s) != 36 {

@@ -23,6 +23,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/credits/balance", s.handleBalance)
 	mux.HandleFunc("GET /api/credits/balance", s.handleBalance)
 	mux.HandleFunc("GET /api/v1/user", s.handleUser)
+	mux.HandleFunc("POST /api/v1/credits/checkout", s.handleCheckout)
+	mux.HandleFunc("GET /api/v1/credits/verify", s.handleVerify)
+	mux.HandleFunc("GET /api/credits/transactions", s.handleTransactions)
+	mux.HandleFunc("GET /dashboard/{page...}", s.dashboardPage)
 	mux.HandleFunc("GET /api/v1/jobs/{id}", s.handleJob)
 	for _, p := range agentPrefixes {
 		mux.HandleFunc("GET "+p, s.handleListAgents)
@@ -38,6 +42,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("POST "+p+"/{id}/restore", s.handleRestore)
 		mux.HandleFunc("POST "+p+"/{id}/bridge", s.handleBridge)
 		mux.HandleFunc("POST "+p+"/{id}/stream", s.handleStream)
+		mux.HandleFunc("POST "+p+"/{id}/pairing-token", s.handlePairingToken)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		plainError(w, http.StatusNotFound, "Not found")

@@ -14,7 +14,16 @@
 // /__sim/provision {fail}; POST /__sim/faults (a Fault, durations in ms:
 // method, path, count, status, body, redirectTo, malformed, delayMs,
 // slowBody, reset); DELETE /__sim/faults; GET and DELETE /__sim/requests;
-// POST /__sim/sessions/{id}/approve; POST /__sim/revoke.
+// POST /__sim/sessions/{id}/approve; POST /__sim/revoke [{key}].
+//
+// The server's unkind behaviours (cloud-api.md, "Behaviour over time") have
+// their own switches, off or quick by default so the demo stays friendly:
+// POST /__sim/timescale {scale}; POST /__sim/balance-cache {on}; POST
+// /__sim/worker {server} | {off} | {pollMs, attemptMs, healthTimeoutMs,
+// maxAttempts}; POST /__sim/jobs/script {failures} | {allFail}; POST
+// /__sim/dead-sandbox {agentId, dead, sticky}; POST /__sim/reply-delay {ms};
+// POST /__sim/usage {hours}; POST /__sim/checkout/{id}/pay; and the pages a
+// browser opens: GET/POST /__sim/checkout/{id}, GET /__sim/agent-ui/{id}.
 //
 // The simulator serves HTTPS with a certificate it generates, because the
 // real client refuses plain http; tests get the trust pool from CertPool or
@@ -74,6 +83,20 @@ type Options struct {
 	Addr string
 	// Logger receives debug lines about requests (never keys). Default discard.
 	Logger *slog.Logger
+	// TimeScale multiplies the server's own durations (worker timing, the
+	// 30 s bridge abort, the 120 s stream limit, reply delays, the 600 s
+	// balance cache) so tests on a real clock stay fast: 0.001 makes 30 s
+	// last 30 ms. 0 means 1 (real time).
+	TimeScale float64
+	// BalanceCache turns on the server's 600 s per-key balance cache
+	// (bypassed by ?fresh=true). Off by default so the demo shows changes
+	// at once.
+	BalanceCache bool
+	// Worker, when set, runs provisioning jobs like the server's worker
+	// (30 s polls, health checks, 3 attempts with pending+error between).
+	// Nil keeps the quick model: a job completes ProvisionDelay after it
+	// was created.
+	Worker *WorkerTiming
 }
 
 // Server is a running simulator. All methods are safe for concurrent use.
@@ -115,6 +138,16 @@ type state struct {
 	backups        map[string][]*backup // agent id -> backups, oldest first
 	limiter        map[string]*rateWindow
 	seq            int64 // insertion order tiebreaker for equal timestamps
+
+	timeScale     float64
+	balanceCache  bool
+	balanceCached map[string]cachedBalance // key hash -> cached balance
+	replyDelay    time.Duration
+	txns          []*txn
+	checkouts     map[string]*checkoutSession
+	worker        *WorkerTiming // nil: jobs finish after ProvisionDelay
+	workerState   workerState
+	jobScript     []int // failing attempts of the next jobs, in order
 }
 
 // New builds a simulator and starts its HTTPS listener.
@@ -157,6 +190,11 @@ func New(opts Options) (*Server, error) {
 			jobs:           map[string]*job{},
 			backups:        map[string][]*backup{},
 			limiter:        map[string]*rateWindow{},
+			timeScale:      opts.TimeScale,
+			balanceCache:   opts.BalanceCache,
+			balanceCached:  map[string]cachedBalance{},
+			checkouts:      map[string]*checkoutSession{},
+			worker:         opts.Worker,
 		},
 	}
 	cert, certPEM, err := selfSignedCert()

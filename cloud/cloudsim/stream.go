@@ -85,8 +85,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := parseJSON(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, obj{"error": "Invalid request", "details": []obj{
-			issueCustom([]any{}, "custom", "Request body must be JSON")}})
+		// request.json() throws outside the schema check; the route's catch
+		// (errorToResponse) answers the generic 500.
+		plainError(w, http.StatusInternalServerError, msgUnexpected)
 		return
 	}
 	req, text, issues := parseStreamRequest(body)
@@ -97,13 +98,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tickLocked()
 	a := s.st.agents[r.PathValue("id")]
-	running := a != nil && a.status == "running"
-	var reply string
+	running := a != nil && a.status == "running" && !a.dead
+	delay := s.st.replyDelay
 	now := s.now()
-	if running {
-		reply = echoReply(text)
-		s.rememberLocked(a, text, reply)
-	}
 	s.mu.Unlock()
 
 	h := w.Header()
@@ -121,6 +118,26 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		rpcID = req.id
 	}
 	writeEvent(w, "connected", obj{"rpcId": rpcID, "timestamp": now.UnixMilli()})
+	if delay > 0 {
+		// The route may run 120 s; a slower agent is cut off mid-stream
+		// (no done event).
+		if delay >= streamMaxDuration {
+			s.waitServer(r, s.scaled(streamMaxDuration))
+			return
+		}
+		if !s.waitServer(r, s.scaled(delay)) {
+			return
+		}
+	}
+	s.mu.Lock()
+	a = s.st.agents[r.PathValue("id")]
+	if a == nil || a.status != "running" || a.dead {
+		s.mu.Unlock()
+		return
+	}
+	reply := echoReply(text)
+	s.rememberLocked(a, text, reply)
+	s.mu.Unlock()
 	for _, c := range splitReply(reply) {
 		if r.Context().Err() != nil {
 			return
