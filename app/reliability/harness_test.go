@@ -33,15 +33,10 @@ const waitLimit = 20 * time.Second
 // monitor or the scheduler: nothing periodic happens during the test, so an
 // injected fault only meets the call under test.
 func quietManager() cloud.ManagerConfig {
-	return cloud.ManagerConfig{
-		HeartbeatInterval:    time.Hour,
-		ReconnectInterval:    20 * time.Millisecond,
-		MaxReconnectDelay:    50 * time.Millisecond,
-		MaxReconnectAttempts: 3,
-		MaxHeartbeatFailures: 3,
-		BackupInterval:       time.Hour,
-		FinalSnapshotTimeout: 2 * time.Second,
-	}
+	mc := apptest.FastManager()
+	mc.HeartbeatInterval, mc.MaxReconnectDelay = time.Hour, 50*time.Millisecond
+	mc.MaxHeartbeatFailures, mc.FinalSnapshotTimeout = 3, 2*time.Second
+	return mc
 }
 
 // options configures one harness.

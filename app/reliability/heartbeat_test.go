@@ -13,15 +13,10 @@ import (
 // beatManager beats every few milliseconds with Milady's failure threshold
 // of 3 and three reconnect attempts.
 func beatManager() *cloud.ManagerConfig {
-	return &cloud.ManagerConfig{
-		HeartbeatInterval:    40 * time.Millisecond,
-		ReconnectInterval:    40 * time.Millisecond,
-		MaxReconnectDelay:    80 * time.Millisecond,
-		MaxReconnectAttempts: 3,
-		MaxHeartbeatFailures: 3,
-		BackupInterval:       time.Hour,
-		FinalSnapshotTimeout: 2 * time.Second,
-	}
+	mc := apptest.FastManager()
+	mc.HeartbeatInterval, mc.ReconnectInterval, mc.MaxReconnectDelay = 40*time.Millisecond, 40*time.Millisecond, 80*time.Millisecond
+	mc.MaxHeartbeatFailures, mc.FinalSnapshotTimeout = 3, 2*time.Second
+	return &mc
 }
 
 func bridgePath(id string) string { return "/api/v1/milady/agents/" + id + "/bridge" }

@@ -79,18 +79,25 @@ func (s *Server) AgentStatus(id string) (status string, ok bool) {
 // named in the path; it answers 404 "Agent not found" itself. The caller
 // holds s.mu on success.
 func (s *Server) lookupAgent(w http.ResponseWriter, r *http.Request) (*agent, bool) {
+	return lookup(s, w, r, s.st.agents, "Agent not found")
+}
+
+// lookup authenticates, brings jobs up to date and returns the entry of
+// table named by the path's {id}, answering 404 with notFound itself. The
+// caller holds s.mu on success.
+func lookup[T any](s *Server, w http.ResponseWriter, r *http.Request, table map[string]*T, notFound string) (*T, bool) {
 	if !s.requireKey(w, r) {
 		return nil, false
 	}
 	s.mu.Lock()
 	s.tickLocked()
-	a := s.st.agents[r.PathValue("id")]
-	if a == nil {
+	v := table[r.PathValue("id")]
+	if v == nil {
 		s.mu.Unlock()
-		plainError(w, http.StatusNotFound, "Agent not found")
+		plainError(w, http.StatusNotFound, notFound)
 		return nil, false
 	}
-	return a, true
+	return v, true
 }
 
 // handleListAgents is GET /agents: newest first.

@@ -155,15 +155,8 @@ func (j *job) json() obj {
 
 // handleJob is GET /api/v1/jobs/{id}.
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
-	if !s.requireKey(w, r) {
-		return
-	}
-	s.mu.Lock()
-	s.tickLocked()
-	j := s.st.jobs[r.PathValue("id")]
-	if j == nil {
-		s.mu.Unlock()
-		plainError(w, http.StatusNotFound, "Job not found")
+	j, ok := lookup(s, w, r, s.st.jobs, "Job not found")
+	if !ok {
 		return
 	}
 	data := j.json()
