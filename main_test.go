@@ -53,18 +53,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Bounds for the waits below. exitBound is the spec's (§9.1); the others
-// only keep a broken run from hanging.
-const (
-	exitBound  = 5 * time.Second
-	startBound = 10 * time.Second
-	pollBound  = 15 * time.Second
-)
+// The bounds of the waits and the log lines the tests read, shared with
+// the red-team suite.
+const exitBound, startBound, pollBound = testbin.ExitBound, testbin.StartBound, testbin.PollBound
 
-var (
-	dashboardLine = regexp.MustCompile(`Milady Cloud dashboard: (http://127\.0\.0\.1:(\d+))/`)
-	simLine       = regexp.MustCompile(`SIMULATOR MODE[^\n]* url=(https://127\.0\.0\.1:\d+)`)
-)
+var dashboardLine, simLine = testbin.DashboardLine, testbin.SimLine
 
 // home is one user's private folders: MILADY_STATE_DIR, MILADY_CONFIG_PATH
 // and the XDG folders all point inside it. Reusing a home is a restart.

@@ -170,7 +170,8 @@ func (s *Service) openBrowser(url string) {
 	}
 }
 
-// loginStartError maps a failed session creation to the REST answers of §9.
+// loginStartError gives a failed session creation the kind and the words
+// Milady's REST API answers with.
 func loginStartError(err error) error {
 	switch {
 	case errors.Is(err, cloud.ErrBlockedURL):

@@ -59,18 +59,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Bounds: the 5 s a clean exit may take, and generous ones that only keep a broken
-// run from hanging (the machine is shared and slow).
-const (
-	exitBound  = 5 * time.Second
-	startBound = 10 * time.Second
-	pollBound  = 15 * time.Second
-)
+// The bounds of the waits and the log lines the attacks read.
+const exitBound, startBound, pollBound = testbin.ExitBound, testbin.StartBound, testbin.PollBound
 
-var (
-	dashboardLine = regexp.MustCompile(`Milady Cloud dashboard: (http://127\.0\.0\.1:(\d+))/`)
-	simLine       = regexp.MustCompile(`SIMULATOR MODE[^\n]* url=(https://127\.0\.0\.1:\d+)`)
-)
+var dashboardLine, simLine = testbin.DashboardLine, testbin.SimLine
 
 // verdicts collects every attack's outcome for the summary.
 var verdicts struct {

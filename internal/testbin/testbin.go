@@ -66,6 +66,22 @@ func Env(set map[string]string) []string {
 	return out
 }
 
+// Bounds for waiting on the app binary: ExitBound is the longest a clean
+// quit may take (the app bounds its shutdown to about 5 s); the others only
+// keep a broken run from hanging on a shared, slow machine.
+const (
+	ExitBound  = 5 * time.Second
+	StartBound = 10 * time.Second
+	PollBound  = 15 * time.Second
+)
+
+// The log lines that tell where a started app listens: its dashboard, and
+// with --sim the simulator.
+var (
+	DashboardLine = regexp.MustCompile(`Milady Cloud dashboard: (http://127\.0\.0\.1:(\d+))/`)
+	SimLine       = regexp.MustCompile(`SIMULATOR MODE[^\n]* url=(https://127\.0\.0\.1:\d+)`)
+)
+
 // HomeEnv is Env for one user whose home, state folder (MILADY_STATE_DIR),
 // config file (MILADY_CONFIG_PATH) and XDG folders all lie inside root,
 // plus extra.

@@ -242,7 +242,7 @@ export function backoffMs(attempt: number): number {
   return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
 }
 
-/** createRestBackend talks to the local REST API (§9) and its SSE stream. */
+/** createRestBackend talks to the local REST API and its SSE stream. */
 export function createRestBackend(deps: RestDeps): Backend {
   const base = deps.base ?? '';
   const setT = deps.setTimeout ?? ((cb, ms) => globalThis.setTimeout(cb, ms));
