@@ -93,16 +93,8 @@ func (s *Server) controlRoutes() http.Handler {
 		s.SetBalance(*b.Balance)
 		ok(w, obj{"balance": *b.Balance})
 	})
-	mux.HandleFunc("POST /__sim/heartbeat", failCount(s.FailHeartbeats))
-	mux.HandleFunc("POST /__sim/latency", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Ms int64 `json:"ms"`
-		}
-		if decode(w, r, &b) {
-			s.SetLatency(time.Duration(b.Ms) * time.Millisecond)
-			ok(w, obj{"ms": b.Ms})
-		}
-	})
+	mux.HandleFunc("POST /__sim/heartbeat", setField("fail", s.FailHeartbeats))
+	mux.HandleFunc("POST /__sim/latency", setField("ms", func(v int64) { s.SetLatency(time.Duration(v) * time.Millisecond) }))
 	mux.HandleFunc("POST /__sim/mode", func(w http.ResponseWriter, r *http.Request) {
 		var b struct {
 			Mode    Mode  `json:"mode"`
@@ -118,7 +110,7 @@ func (s *Server) controlRoutes() http.Handler {
 		s.SetMode(b.Mode, time.Duration(b.DelayMs)*time.Millisecond)
 		ok(w, obj{"mode": b.Mode, "delayMs": b.DelayMs})
 	})
-	mux.HandleFunc("POST /__sim/provision", failCount(s.FailProvisioning))
+	mux.HandleFunc("POST /__sim/provision", setField("fail", s.FailProvisioning))
 	mux.HandleFunc("POST /__sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f faultJSON
 		if !decode(w, r, &f) {
@@ -168,7 +160,7 @@ func (s *Server) controlRoutes() http.Handler {
 		}
 		ok(w, obj{"revoked": s.RevokeKey(b.Key)})
 	})
-	s.realismControls(mux, ok, decode)
+	s.realismControls(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		plainError(w, http.StatusNotFound, "Unknown simulator control endpoint")
 	})
@@ -223,17 +215,23 @@ func (s *Server) stateJSON() obj {
 	}
 }
 
-// failCount is a control route that sets how many of the next calls of one
-// kind fail: {"fail": n}.
-func failCount(set func(int)) http.HandlerFunc {
+// setField is a control route whose body is {"<name>": v}: it calls set(v)
+// (with v's zero value when the field is absent) and answers with v.
+func setField[T any](name string, set func(T)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Fail int `json:"fail"`
+		var b map[string]json.RawMessage
+		if !decode(w, r, &b) {
+			return
 		}
-		if decode(w, r, &b) {
-			set(b.Fail)
-			ok(w, obj{"fail": b.Fail})
+		var v T
+		if raw, found := b[name]; found {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				plainError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+				return
+			}
 		}
+		set(v)
+		ok(w, obj{name: v})
 	}
 }
 

@@ -11,26 +11,9 @@ import (
 // behaviours: time scale, balance cache, worker timing and job scripts,
 // dead sandboxes, reply delays, checkout payment, running costs, and the
 // pages a browser opens (checkout, agent UI).
-func (s *Server) realismControls(mux *http.ServeMux, ok func(http.ResponseWriter, obj),
-	decode func(http.ResponseWriter, *http.Request, any) bool) {
-	mux.HandleFunc("POST /__sim/timescale", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Scale float64 `json:"scale"`
-		}
-		if decode(w, r, &b) {
-			s.SetTimeScale(b.Scale)
-			ok(w, obj{"scale": b.Scale})
-		}
-	})
-	mux.HandleFunc("POST /__sim/balance-cache", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			On bool `json:"on"`
-		}
-		if decode(w, r, &b) {
-			s.SetBalanceCache(b.On)
-			ok(w, obj{"on": b.On})
-		}
-	})
+func (s *Server) realismControls(mux *http.ServeMux) {
+	mux.HandleFunc("POST /__sim/timescale", setField("scale", s.SetTimeScale))
+	mux.HandleFunc("POST /__sim/balance-cache", setField("on", s.SetBalanceCache))
 	mux.HandleFunc("POST /__sim/worker", func(w http.ResponseWriter, r *http.Request) {
 		// {"server":true} = the server's timing; {"off":true} = the quick
 		// model; else the given milliseconds.
@@ -89,24 +72,8 @@ func (s *Server) realismControls(mux *http.ServeMux, ok func(http.ResponseWriter
 		}
 		ok(w, obj{"agentId": b.AgentID, "dead": b.Dead, "sticky": b.Sticky})
 	})
-	mux.HandleFunc("POST /__sim/reply-delay", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Ms int64 `json:"ms"`
-		}
-		if decode(w, r, &b) {
-			s.SetReplyDelay(time.Duration(b.Ms) * time.Millisecond)
-			ok(w, obj{"ms": b.Ms})
-		}
-	})
-	mux.HandleFunc("POST /__sim/usage", func(w http.ResponseWriter, r *http.Request) {
-		var b struct {
-			Hours float64 `json:"hours"`
-		}
-		if decode(w, r, &b) {
-			s.ChargeRunningHours(b.Hours)
-			ok(w, obj{"hours": b.Hours})
-		}
-	})
+	mux.HandleFunc("POST /__sim/reply-delay", setField("ms", func(v int64) { s.SetReplyDelay(time.Duration(v) * time.Millisecond) }))
+	mux.HandleFunc("POST /__sim/usage", setField("hours", s.ChargeRunningHours))
 	mux.HandleFunc("POST /__sim/checkout/{id}/pay", func(w http.ResponseWriter, r *http.Request) {
 		if !s.PayCheckout(r.PathValue("id")) {
 			plainError(w, http.StatusNotFound, "No unpaid checkout session with that id")

@@ -107,3 +107,18 @@ func TestHandlerNeverPanicsOnOddInput(t *testing.T) {
 	// Still serving.
 	call(t, s, "GET", "/api/v1/milady/agents/"+id, "", key(k)).want(t, 200)
 }
+
+// TestSetFieldRoutes: the one-field control routes answer with the value
+// they set, take an absent field as zero and refuse a value of the wrong
+// type.
+func TestSetFieldRoutes(t *testing.T) {
+	s := Start(t, Options{Clock: newFake()})
+	if r := call(t, s, "POST", "/__sim/usage", `{"hours":2.5}`).want(t, 200); r.body["hours"] != 2.5 || r.body["success"] != true {
+		t.Errorf("usage answered %s", r.raw)
+	}
+	if r := call(t, s, "POST", "/__sim/heartbeat", `{}`).want(t, 200); r.body["fail"] != 0.0 {
+		t.Errorf("heartbeat without a count answered %s", r.raw)
+	}
+	call(t, s, "POST", "/__sim/latency", `{"ms":"soon"}`).want(t, 400)
+	call(t, s, "POST", "/__sim/timescale", `nope`).want(t, 400)
+}
