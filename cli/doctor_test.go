@@ -145,9 +145,7 @@ func TestDoctorAllPass(t *testing.T) {
 	h := newDoctorHome(t)
 	h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.kde.StatusNotifierWatcher", "org.freedesktop.Notifications")
 	code, checks, text := h.run(t, nil)
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, text)
-	}
+	wantExit(t, code, 0, text)
 	for _, n := range []string{"config", "config mode", "state folder", "cloud URL", "DNS", "TLS", "clock", "API key",
 		"port " + h.env["MILADY_PORT"], "tray host", "notifications", "GTK/WebKit", "autostart"} {
 		want(t, checks, text, n, "ok", "", "")
@@ -164,9 +162,7 @@ func TestDoctorConfigProblems(t *testing.T) {
 		h.writeConfig(t, h.sim.NewAPIKey(), h.sim.URL(), 0o644)
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "config mode", "fail", "mode 0644", "chmod 600 "+h.config)
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("unparseable", func(t *testing.T) {
 		t.Parallel()
@@ -176,9 +172,7 @@ func TestDoctorConfigProblems(t *testing.T) {
 		}
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "config", "fail", "cannot be used", "fix the JSON in "+h.config)
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("state folder mode", func(t *testing.T) {
 		t.Parallel()
@@ -218,9 +212,7 @@ func TestDoctorCloudProblems(t *testing.T) {
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "TLS", "fail", "not trusted", "add its CA")
 		want(t, checks, text, "API key", "skip", "", "")
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("rejected key", func(t *testing.T) {
 		t.Parallel()
@@ -228,9 +220,7 @@ func TestDoctorCloudProblems(t *testing.T) {
 		h.writeConfig(t, "eliza_revoked_0123456789abcdef", h.sim.URL(), 0o600)
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "API key", "fail", "rejected", "milady-cloud login")
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("no key is a warning", func(t *testing.T) {
 		t.Parallel()
@@ -239,9 +229,7 @@ func TestDoctorCloudProblems(t *testing.T) {
 		h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.kde.StatusNotifierWatcher", "org.freedesktop.Notifications")
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "API key", "warn", "not logged in", "milady-cloud login")
-		if code != 0 {
-			t.Fatalf("exit %d, want 0 (warnings pass):\n%s", code, text)
-		}
+		wantExit(t, code, 0, text)
 	})
 	t.Run("unreachable", func(t *testing.T) {
 		t.Parallel()
@@ -272,9 +260,7 @@ func TestDoctorLocalProblems(t *testing.T) {
 		h.env["MILADY_PORT"] = port
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "port "+port, "fail", "(pid "+strconv.Itoa(os.Getpid())+")", "--port N")
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("port held by milady-cloud", func(t *testing.T) {
 		t.Parallel()
@@ -295,9 +281,7 @@ func TestDoctorLocalProblems(t *testing.T) {
 		code, checks, text := h.run(t, nil)
 		want(t, checks, text, "tray host", "fail", "no tray host", "AppIndicator")
 		want(t, checks, text, "notifications", "ok", "", "")
-		if code != ExitFailure {
-			t.Fatalf("exit %d, want 1", code)
-		}
+		wantExit(t, code, ExitFailure, text)
 	})
 	t.Run("no notification server", func(t *testing.T) {
 		t.Parallel()
@@ -313,9 +297,7 @@ func TestDoctorLocalProblems(t *testing.T) {
 		code, checks, text := h.run(t, func(d *doctor) { d.ldconfig = func() (string, error) { return "", nil } })
 		want(t, checks, text, "tray host", "warn", "no session bus", "desktop session")
 		want(t, checks, text, "GTK/WebKit", "warn", "missing libgtk-3.so.0, libwebkit2gtk-4.1.so.0", "apt install")
-		if code != 0 {
-			t.Fatalf("exit %d, want 0:\n%s", code, text)
-		}
+		wantExit(t, code, 0, text)
 	})
 	t.Run("missing WebKit with a display", func(t *testing.T) {
 		t.Parallel()
@@ -400,4 +382,12 @@ func privateBus(t *testing.T, names ...string) string {
 		}
 	}
 	return addr
+}
+
+// wantExit fails the test unless the doctor exited with want.
+func wantExit(t *testing.T, code, want int, text string) {
+	t.Helper()
+	if code != want {
+		t.Fatalf("exit %d, want %d:\n%s", code, want, text)
+	}
 }
