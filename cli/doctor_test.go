@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,15 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
 // doctorHome is one user's files for a doctor run, pointed at an
@@ -333,56 +331,8 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// privateBus starts a dbus-daemon for the test and claims names on it
-// (standing in for a tray host or a notification server). A missing
-// dbus-daemon fails under CI and skips elsewhere.
-func privateBus(t *testing.T, names ...string) string {
-	t.Helper()
-	bin, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("dbus-daemon not installed (apt-get install dbus-daemon); set CI=1 to make this a failure")
-		}
-		t.Fatalf("dbus-daemon not installed and CI is set: %v", err)
-	}
-	sock := filepath.Join(t.TempDir(), "bus")
-	cmd := exec.Command(bin, "--session", "--print-address", "--nofork", "--address=unix:path="+sock)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	var addr string
-	select {
-	case addr = <-line:
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not print its address within 10 s")
-	}
-	if addr == "" {
-		t.Fatal("dbus-daemon printed no address")
-	}
-	if len(names) > 0 {
-		conn, err := dbus.Connect(addr)
-		if err != nil {
-			t.Fatalf("connect to the test bus: %v", err)
-		}
-		t.Cleanup(func() { _ = conn.Close() })
-		for _, n := range names {
-			if r, err := conn.RequestName(n, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
-				t.Fatalf("claim %s: %v %v", n, r, err)
-			}
-		}
-	}
-	return addr
-}
+// privateBus is a private session bus with names claimed on it.
+func privateBus(t *testing.T, names ...string) string { return dbustest.Private(t, names...) }
 
 // wantExit fails the test unless the doctor exited with want.
 func wantExit(t *testing.T, code, want int, text string) {

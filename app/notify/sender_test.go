@@ -5,66 +5,20 @@
 package notify
 
 import (
-	"bufio"
 	"bytes"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
-// privateBus starts a dbus-daemon of its own for the test and returns its
-// address. Without dbus-daemon the test is skipped, unless CI is set: there
-// a missing daemon means the test setup is broken, which must not pass.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("dbus-daemon not installed (apt-get install dbus-daemon); set CI=1 to make this a failure")
-		}
-		t.Fatalf("dbus-daemon not installed and CI is set: %v", err)
-	}
-	sock := filepath.Join(t.TempDir(), "bus")
-	cmd := exec.Command(bin, "--session", "--print-address", "--nofork", "--address=unix:path="+sock)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer // its warnings (fd limits as non-root…) only matter on failure
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("dbus-daemon stderr:\n%s", stderr.String())
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case addr := <-line:
-		if addr == "" {
-			t.Fatal("dbus-daemon printed no address")
-		}
-		return addr
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not print its address within 10 s")
-	}
-	return ""
-}
+// privateBus is a private session bus with names claimed on it.
+func privateBus(t *testing.T, names ...string) string { return dbustest.Private(t, names...) }
 
 // notifyCall is one Notify call as the stub server received it.
 type notifyCall struct {
