@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
@@ -113,7 +114,7 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ca string
-	testbin.Poll(t, pollBound, "sim-ca.pem in the state folder", func() bool {
+	apptest.Eventually(t, pollBound, "sim-ca.pem in the state folder", func() bool {
 		ca = w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "sim-ca.pem"))
 		return ca != ""
 	})
@@ -122,7 +123,7 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		testbin.Call(t, sim, "POST", sm[1]+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
 	})
 	var cfg map[string]any
-	testbin.Poll(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady\\milady.json", func() bool {
+	apptest.Eventually(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady\\milady.json", func() bool {
 		p := w.userFile(t, filepath.Join("AppData", "Local", "milady", "milady.json"))
 		if p == "" {
 			return false
@@ -197,7 +198,7 @@ func TestInstallerInstallsAndUninstalls(t *testing.T) {
 	if code := w.run(t, "uninstall", w.userFile(t, installed[1]), "/S"); code != 0 {
 		t.Fatalf("uninstall.exe /S exited %d", code)
 	}
-	testbin.Poll(t, pollBound, "the uninstaller removed the files", func() bool {
+	apptest.Eventually(t, pollBound, "the uninstaller removed the files", func() bool {
 		for _, rel := range installed {
 			if w.userFile(t, rel) != "" {
 				return false
