@@ -24,6 +24,11 @@ const (
 	pollBound  = 60 * time.Second
 )
 
+// stateRel is the Windows state folder, %LOCALAPPDATA%\milady-cloud, under
+// the user's profile; --sim keeps its database and config in its sim
+// subfolder.
+var stateRel = filepath.Join("AppData", "Local", "milady-cloud")
+
 var (
 	dashboardLine = regexp.MustCompile(`Milady Cloud dashboard: (http://127\.0\.0\.1:(\d+))/`)
 	simLine       = regexp.MustCompile(`SIMULATOR MODE[^\n]* url=(https://127\.0\.0\.1:\d+)`)
@@ -87,9 +92,9 @@ func (w wine) run(t *testing.T, name string, args ...string) int {
 // TestHeadlessLoginSavesKey starts the signed .exe with --headless --sim
 // under Wine: /api/health answers (the database opened through its
 // file:///C:/… URI), a login through the simulator's approve step saves the
-// key in %LOCALAPPDATA%\milady\milady.json (config writes without a folder
-// fsync), and a second instance on the same port finds the first by the
-// WSAEADDRINUSE code and hands off to it.
+// key in the simulator's config, %LOCALAPPDATA%\milady-cloud\sim\milady.json
+// (config writes without a folder fsync), and a second instance on the
+// same port finds the first by the WSAEADDRINUSE code and hands off to it.
 func TestHeadlessLoginSavesKey(t *testing.T) {
 	w := setup(t)
 	start := time.Now()
@@ -105,8 +110,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		t.Fatalf("health = %v", health)
 	}
 	t.Logf("/api/health answered %s after the start", time.Since(start).Round(time.Millisecond))
-	if db := w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "milady-cloud.db")); db == "" {
-		t.Fatalf("no database in the state folder %s", `%USERPROFILE%\.local\share\milady-cloud`)
+	if db := w.userFile(t, filepath.Join(stateRel, "sim", "milady-cloud.db")); db == "" {
+		t.Fatalf("no database in the simulator's state folder %s", `%LOCALAPPDATA%\milady-cloud\sim`)
 	}
 
 	sm, err := app.WaitFor(app.Stderr, simLine, startBound)
@@ -115,7 +120,7 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 	}
 	var ca string
 	apptest.Eventually(t, pollBound, "sim-ca.pem in the state folder", func() bool {
-		ca = w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "sim-ca.pem"))
+		ca = w.userFile(t, filepath.Join(stateRel, "sim-ca.pem"))
 		return ca != ""
 	})
 	sim := testbin.SimClient(t, ca)
@@ -123,8 +128,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		testbin.Call(t, sim, "POST", sm[1]+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
 	})
 	var cfg map[string]any
-	apptest.Eventually(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady\\milady.json", func() bool {
-		p := w.userFile(t, filepath.Join("AppData", "Local", "milady", "milady.json"))
+	apptest.Eventually(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady-cloud\\sim\\milady.json", func() bool {
+		p := w.userFile(t, filepath.Join(stateRel, "sim", "milady.json"))
 		if p == "" {
 			return false
 		}
