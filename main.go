@@ -165,7 +165,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-
 	desktopMode := !f.headless
 	if desktopMode {
 		if ok, why := desktop.DisplayAvailable(); !ok {
