@@ -1,3 +1,8 @@
+//go:build unix
+
+// FIFOs, device nodes, Unix sockets and symlinks: POSIX file types that
+// Windows lacks (its test binary is built for the Wine run).
+
 package config
 
 import (

@@ -43,6 +43,9 @@ func Run(opts Options) (err error) {
 	if opts.Backend == nil || opts.Agents == nil || opts.Chat == nil || opts.Assets == nil {
 		return errors.New("run window: Backend, Agents, Chat and Assets are required")
 	}
+	if err := webviewPreflight(); err != nil {
+		return fmt.Errorf("run window: %w", err)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

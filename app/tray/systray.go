@@ -76,6 +76,7 @@ func (t *Tray) Start() (ok bool) {
 		// menu a host reads is already the real one.
 		cl := v.build(ctx)
 		v.apply(t.c.menuFor(initial), IconFor(initial))
+		v.logMenuIDs(t.log)
 		ready <- cl
 	}
 	onExit := func() { t.log.Debug("tray: systray exited") }

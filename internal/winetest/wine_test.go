@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
@@ -22,6 +23,11 @@ const (
 	startBound = 90 * time.Second
 	pollBound  = 60 * time.Second
 )
+
+// stateRel is the Windows state folder, %LOCALAPPDATA%\milady-cloud, under
+// the user's profile; --sim keeps its database and config in its sim
+// subfolder.
+var stateRel = filepath.Join("AppData", "Local", "milady-cloud")
 
 var (
 	dashboardLine = regexp.MustCompile(`Milady Cloud dashboard: (http://127\.0\.0\.1:(\d+))/`)
@@ -86,9 +92,9 @@ func (w wine) run(t *testing.T, name string, args ...string) int {
 // TestHeadlessLoginSavesKey starts the signed .exe with --headless --sim
 // under Wine: /api/health answers (the database opened through its
 // file:///C:/… URI), a login through the simulator's approve step saves the
-// key in %LOCALAPPDATA%\milady\milady.json (config writes without a folder
-// fsync), and a second instance on the same port finds the first by the
-// WSAEADDRINUSE code and hands off to it.
+// key in the simulator's config, %LOCALAPPDATA%\milady-cloud\sim\milady.json
+// (config writes without a folder fsync), and a second instance on the
+// same port finds the first by the WSAEADDRINUSE code and hands off to it.
 func TestHeadlessLoginSavesKey(t *testing.T) {
 	w := setup(t)
 	start := time.Now()
@@ -104,8 +110,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		t.Fatalf("health = %v", health)
 	}
 	t.Logf("/api/health answered %s after the start", time.Since(start).Round(time.Millisecond))
-	if db := w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "milady-cloud.db")); db == "" {
-		t.Fatalf("no database in the state folder %s", `%USERPROFILE%\.local\share\milady-cloud`)
+	if db := w.userFile(t, filepath.Join(stateRel, "sim", "milady-cloud.db")); db == "" {
+		t.Fatalf("no database in the simulator's state folder %s", `%LOCALAPPDATA%\milady-cloud\sim`)
 	}
 
 	sm, err := app.WaitFor(app.Stderr, simLine, startBound)
@@ -113,8 +119,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ca string
-	testbin.Poll(t, pollBound, "sim-ca.pem in the state folder", func() bool {
-		ca = w.userFile(t, filepath.Join(".local", "share", "milady-cloud", "sim-ca.pem"))
+	apptest.Eventually(t, pollBound, "sim-ca.pem in the state folder", func() bool {
+		ca = w.userFile(t, filepath.Join(stateRel, "sim-ca.pem"))
 		return ca != ""
 	})
 	sim := testbin.SimClient(t, ca)
@@ -122,8 +128,8 @@ func TestHeadlessLoginSavesKey(t *testing.T) {
 		testbin.Call(t, sim, "POST", sm[1]+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
 	})
 	var cfg map[string]any
-	testbin.Poll(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady\\milady.json", func() bool {
-		p := w.userFile(t, filepath.Join("AppData", "Local", "milady", "milady.json"))
+	apptest.Eventually(t, pollBound, "the key saved in %LOCALAPPDATA%\\milady-cloud\\sim\\milady.json", func() bool {
+		p := w.userFile(t, filepath.Join(stateRel, "sim", "milady.json"))
 		if p == "" {
 			return false
 		}
@@ -197,7 +203,7 @@ func TestInstallerInstallsAndUninstalls(t *testing.T) {
 	if code := w.run(t, "uninstall", w.userFile(t, installed[1]), "/S"); code != 0 {
 		t.Fatalf("uninstall.exe /S exited %d", code)
 	}
-	testbin.Poll(t, pollBound, "the uninstaller removed the files", func() bool {
+	apptest.Eventually(t, pollBound, "the uninstaller removed the files", func() bool {
 		for _, rel := range installed {
 			if w.userFile(t, rel) != "" {
 				return false

@@ -4,7 +4,9 @@
 #      stand-in that Debian 12's Wine 8 lacks (Go >= 1.24 needs ProcessPrng);
 #   2. internal/winetest (tag winee2e): --headless health, a login through
 #      the simulator saved to %APPDATA%, the single-instance hand-off, the
-#      installer installing and uninstalling silently;
+#      installer installing and uninstalling silently, and the tray: its
+#      menu opens and Quit exits 0 (driven by internal/winetest/traypoke,
+#      a small Windows program built here);
 #   3. the Windows-safe Go packages' own tests, cross-compiled and run as
 #      .exe under Wine.
 # Wine needs an X display before its first command of a prefix: a private
@@ -61,7 +63,8 @@ x86_64-w64-mingw32-ld -shared -s --entry DllMain -o "$WINEPREFIX/drive_c/windows
   "$work/bcryptprimitives.o" "$root/scripts/wine/bcryptprimitives.def"
 echo "wine: prefix ready in $(( $(date +%s) - t0 )) s ($(wine --version))"
 
-MILADY_WINE_EXE=$exe MILADY_WINE_SETUP=$setup \
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -o "$work/traypoke.exe" ./internal/winetest/traypoke
+MILADY_WINE_EXE=$exe MILADY_WINE_SETUP=$setup MILADY_WINE_TRAYPOKE=$work/traypoke.exe \
   "$GO" test -count=1 -tags winee2e -v ./internal/winetest/ 2>&1 | tee "$work/winetest.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+wine_test)' || true
 grep -q '^ok ' "$work/winetest.log" || { echo "wine: internal/winetest failed (full log: $work/winetest.log)"; exit 1; }
 
