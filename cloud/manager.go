@@ -146,7 +146,7 @@ type Manager struct {
 	mu           sync.Mutex
 	state        State
 	proxy        *Proxy
-	sess         *connSession // active session, nil when disconnected
+	sess         *connSession   // active session, nil when disconnected
 	retired      []*connSession // sessions ended from their own goroutines, which may still be exiting
 	abortConnect context.CancelCauseFunc
 	closed       bool
