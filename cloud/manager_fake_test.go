@@ -217,9 +217,10 @@ func newMgrRecorder() *mgrRecorder {
 }
 
 // mgrAllowed lists the transitions of R-MANAGER/R-MONITOR; reconnecting →
-// reconnecting is a new attempt number.
+// reconnecting is a new attempt number, disconnected → disconnected a change
+// of the rejected-key flag while nothing is connected.
 var mgrAllowed = map[ConnState][]ConnState{
-	StateDisconnected: {StateConnecting},
+	StateDisconnected: {StateConnecting, StateDisconnected},
 	StateConnecting:   {StateConnected, StateError, StateDisconnected},
 	StateConnected:    {StateReconnecting, StateDisconnected},
 	StateReconnecting: {StateReconnecting, StateConnected, StateError, StateDisconnected},

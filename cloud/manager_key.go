@@ -59,19 +59,13 @@ func (m *Manager) rejectKey(gen uint64, err error) {
 	m.enterRejectedLocked(err)
 }
 
-// enterRejectedLocked records the rejected key: through error to
-// disconnected (or just the flag when already disconnected) with
+// enterRejectedLocked records the rejected key: straight to disconnected
+// (it is not a failure of the agent, so not through error), with
 // KeyRejectedMessage, then one EventKeyRejected. m.mu must be held and the
 // session already ended.
 func (m *Manager) enterRejectedLocked(err error) {
 	m.rejected = true
 	m.log.Warn("Eliza Cloud rejected the API key; the manager stops until a new login", "err", err)
-	if m.state.State != StateDisconnected {
-		m.transitionLocked(StateError, func(st *State) {
-			st.LastError = KeyRejectedMessage
-			st.ReconnectAttempt, st.MaxReconnect = 0, 0
-		})
-	}
 	m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since, LastError: KeyRejectedMessage} })
 	m.emitLocked(EventKeyRejected, nil)
 }
