@@ -397,3 +397,45 @@ func TestSimBackupsSkipWhenIdle(t *testing.T) {
 		})
 	}
 }
+
+// What counts as activity besides chat: a changed status.get answer (the
+// same answer again does not) and the app's MarkActivity.
+func TestIdleBackupsWakeOnStatusChangeAndMarkActivity(t *testing.T) {
+	h := newMgrHarness(t, backupOnlySkipIdle)
+	h.connect(t, "a")
+	p, err := h.m.Proxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := func(wantSnapshots int) {
+		t.Helper()
+		h.clk.Advance(time.Minute)
+		h.waitTimers(t, 2)
+		if wantSnapshots > h.api.count("snapshot") {
+			h.rec.waitCount(t, EventBackup, wantSnapshots)
+		}
+		if n := h.api.count("snapshot"); n != wantSnapshots {
+			t.Fatalf("%d snapshots, want %d", n, wantSnapshots)
+		}
+	}
+	tick(1) // connecting counts
+	tick(1)
+	if _, err := p.Status(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tick(1) // the first status seen is no change
+	h.api.mu.Lock()
+	h.api.status = "paused"
+	h.api.mu.Unlock()
+	if _, err := p.Status(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tick(2)
+	tick(2)
+	h.m.MarkActivity()
+	tick(3)
+	tick(3)
+}
+
+// backupOnlySkipIdle is backupOnly with the default idle skipping.
+var backupOnlySkipIdle = ManagerConfig{HeartbeatInterval: 24 * time.Hour, BackupInterval: time.Minute}
