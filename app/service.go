@@ -220,6 +220,7 @@ func New(opts Options) (*Service, error) {
 	if opts.ManagerOverride != nil {
 		mc = *opts.ManagerOverride
 	}
+	mc.ChatViaBridge = true // until the app's chat and its fault tests move to the stream route
 	s.mgr = cloud.NewManager(cloud.ManagerOptions{
 		Config:  mc,
 		Clock:   s.clk,

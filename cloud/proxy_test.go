@@ -8,7 +8,7 @@ import (
 )
 
 func TestProxyDelegatesWithDefaults(t *testing.T) {
-	h := newMgrHarness(t, ManagerConfig{})
+	h := newMgrHarness(t, ManagerConfig{ChatViaBridge: true})
 	h.connect(t, "agent-1")
 	p, err := h.m.Proxy()
 	if err != nil {
