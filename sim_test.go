@@ -7,7 +7,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -217,48 +216,4 @@ func TestSimBrowserWithoutKey(t *testing.T) {
 		t.Fatalf("the browser lost the rest of the environment:\n%s", got)
 	}
 	app.stop(t, syscall.SIGTERM)
-}
-
-// TestHostileConfigAtStart: a milady.json that is a FIFO, 2 MB of "[" or
-// a link to a device neither hangs nor crashes the app: it starts,
-// answers, refuses to save settings (409 naming the file) and leaves the
-// file as it was.
-func TestHostileConfigAtStart(t *testing.T) {
-	t.Parallel()
-	cases := map[string]func(t *testing.T, path string){
-		"fifo": func(t *testing.T, path string) {
-			if err := syscall.Mkfifo(path, 0o600); err != nil {
-				t.Skip("mkfifo:", err)
-			}
-		},
-		"2 MB of [": func(t *testing.T, path string) {
-			if err := os.WriteFile(path, bytes.Repeat([]byte("["), 2<<20), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		},
-		"link to a directory": func(t *testing.T, path string) {
-			if err := os.Symlink(t.TempDir(), path); err != nil {
-				t.Skip("symlink:", err)
-			}
-		},
-	}
-	for name, mk := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := newHome(t)
-			mk(t, h.config)
-			before, _ := os.Lstat(h.config)
-			app := startApp(t, "app", h, nil, "--headless", "--port", "0")
-			call(t, httpc, "GET", app.url+"/api/health", nil, 200)
-			refused := call(t, httpc, "POST", app.url+"/api/settings", map[string]any{"notifications": false}, 409)
-			if !strings.Contains(fmt.Sprint(refused["error"]), h.config) {
-				t.Fatalf("settings with a hostile config = %v, want an error naming %s", refused, h.config)
-			}
-			app.stop(t, syscall.SIGTERM)
-			after, err := os.Lstat(h.config)
-			if err != nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
-				t.Fatalf("%s was replaced: %v → %v (%v)", h.config, before.Mode(), after, err)
-			}
-		})
-	}
 }

@@ -113,9 +113,6 @@ func (opts Options) withDefaults() Options {
 // managerConfig is the connection manager's tuning: the defaults, the
 // config file's overrides, then a test's.
 func managerConfig(st config.Settings, override *cloud.ManagerConfig) cloud.ManagerConfig {
-	if override != nil {
-		return *override
-	}
 	mc := cloud.DefaultManagerConfig()
 	if v := st.HeartbeatIntervalMs; v > 0 {
 		mc.HeartbeatInterval = ms(v)
@@ -132,6 +129,10 @@ func managerConfig(st config.Settings, override *cloud.ManagerConfig) cloud.Mana
 	if v := st.AutoBackupIntervalMs; v > 0 {
 		mc.BackupInterval = ms(v)
 	}
+	if override != nil {
+		mc = *override
+	}
+	mc.ChatViaBridge = true // until the app's chat and its fault tests move to the stream route
 	return mc
 }
 

@@ -33,6 +33,11 @@ func (m *Manager) runScheduler(s *connSession) {
 		if s.draining.Load() {
 			continue // Disconnect is taking the final snapshot
 		}
+		mark := s.activity.Load()
+		if m.cfg.skipIdle() && mark == s.backedUp.Load() {
+			m.log.Debug("scheduled snapshot skipped: nothing happened since the last one", "agent", s.agentID)
+			continue
+		}
 		select {
 		case s.snapSem <- struct{}{}:
 		default:
@@ -44,6 +49,12 @@ func (m *Manager) runScheduler(s *connSession) {
 			defer s.schedWG.Done()
 			b, err := s.api.Snapshot(ctx, s.agentID)
 			<-s.snapSem // released before the event, so an observer of it may snapshot again
+			if m.observe(s, err) {
+				return // the manager stopped; nothing more to report
+			}
+			if err == nil {
+				s.backedUp.Store(mark)
+			}
 			if err != nil && ctx.Err() != nil {
 				// The session is ending; its final snapshot reports instead.
 				m.log.Debug("scheduled snapshot cancelled", "agent", s.agentID)
@@ -51,6 +62,19 @@ func (m *Manager) runScheduler(s *connSession) {
 			}
 			_, _ = m.recordBackup(s, false, b, err)
 		}()
+	}
+}
+
+// MarkActivity records that something happened to the connected agent
+// that a backup should capture (the app saw its status change, or chat
+// reached it another way), so the next scheduled backup is not skipped as
+// idle. Chat through the Proxy is recorded without it.
+func (m *Manager) MarkActivity() {
+	m.mu.Lock()
+	s := m.sess
+	m.mu.Unlock()
+	if s != nil {
+		s.touch()
 	}
 }
 
@@ -100,8 +124,13 @@ func (m *Manager) guardedSnapshot(ctx context.Context, s *connSession, final boo
 	case <-ctx.Done():
 		return m.recordBackup(s, final, nil, fmt.Errorf("wait for the running snapshot: %w", contextCause(ctx)))
 	}
+	mark := s.activity.Load()
 	b, err := s.api.Snapshot(ctx, s.agentID)
 	<-s.snapSem
+	if err == nil {
+		s.backedUp.Store(mark)
+	}
+	m.observe(s, err)
 	if err != nil && ctx.Err() != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w (%w)", cause, err)

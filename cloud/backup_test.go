@@ -9,7 +9,8 @@ import (
 )
 
 // backupOnly keeps the monitor out of the way: heartbeats a day apart.
-var backupOnly = ManagerConfig{HeartbeatInterval: 24 * time.Hour, BackupInterval: time.Minute}
+// backupOnly is the plain schedule (every interval), without heartbeats.
+var backupOnly = ManagerConfig{HeartbeatInterval: 24 * time.Hour, BackupInterval: time.Minute, SkipWhenIdle: new(false)}
 
 func TestBackupEveryInterval(t *testing.T) {
 	h := newMgrHarness(t, backupOnly)
@@ -131,7 +132,7 @@ func TestDisconnectWaitsForRunningSnapshot(t *testing.T) {
 }
 
 func TestScheduledSnapshotCancelledByDisconnectIsNotReported(t *testing.T) {
-	h := newMgrHarness(t, ManagerConfig{HeartbeatInterval: 24 * time.Hour, BackupInterval: time.Minute, FinalSnapshotTimeout: 5 * time.Second})
+	h := newMgrHarness(t, ManagerConfig{HeartbeatInterval: 24 * time.Hour, BackupInterval: time.Minute, FinalSnapshotTimeout: 5 * time.Second, SkipWhenIdle: new(false)})
 	h.connect(t, "agent-1")
 	gate := newMgrGate() // never released: the snapshot hangs until cancelled
 	h.api.on("snapshot", gate.hook)

@@ -56,6 +56,10 @@ type Timeouts struct {
 	// "unreachable" answer that took about this long is the agent being
 	// slow, not the sandbox being down.
 	BridgeAbort time.Duration
+	// StreamAbort is the stream route's own limit (maxDuration, 120 s): a
+	// stream that closes without its "done" after about this long was cut
+	// because the agent was still thinking.
+	StreamAbort time.Duration
 }
 
 // DefaultTimeouts returns the spec's limits.
@@ -68,6 +72,7 @@ func DefaultTimeouts() Timeouts {
 		Message:     60 * time.Second,
 		Provision:   120 * time.Second,
 		BridgeAbort: 30 * time.Second,
+		StreamAbort: 120 * time.Second,
 	}
 }
 
@@ -87,6 +92,7 @@ func (t Timeouts) withDefaults() Timeouts {
 		Message:     pick(t.Message, d.Message),
 		Provision:   pick(t.Provision, d.Provision),
 		BridgeAbort: pick(t.BridgeAbort, d.BridgeAbort),
+		StreamAbort: pick(t.StreamAbort, d.StreamAbort),
 	}
 }
 

@@ -228,7 +228,11 @@ func clampPoll(ms int64) time.Duration {
 // next poll. Transient poll failures (5xx, timeouts, resets) are retried;
 // a job that vanished (404) or a rejected key ends the wait.
 func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalMs int64) (*ProvisionResult, error) {
-	deadline := c.clock.NewTimer(c.jobTimeout)
+	jobTimeout := c.jobTimeout
+	if d, ok := ctx.Value(jobWaitKey{}).(time.Duration); ok && d > 0 {
+		jobTimeout = d
+	}
+	deadline := c.clock.NewTimer(jobTimeout)
 	defer deadline.Stop()
 	r := request{method: http.MethodGet, path: "/api/v1/jobs/" + url.PathEscape(res.JobID), auth: authAPIKey, timeout: c.timeouts.REST}
 	interval := clampPoll(intervalMs)
@@ -249,7 +253,7 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 			return nil, ctx.Err()
 		case <-deadline.C():
 			wait.Stop()
-			return nil, &timeoutError{op: "provisioning job " + res.JobID, after: c.jobTimeout, cause: context.DeadlineExceeded}
+			return nil, &timeoutError{op: "provisioning job " + res.JobID, after: jobTimeout, cause: context.DeadlineExceeded}
 		case <-wait.C():
 		}
 		var env struct {

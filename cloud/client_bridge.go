@@ -154,6 +154,7 @@ func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChun
 	if agentID == "" {
 		return fmt.Errorf("stream message: %w", errNoAgentID)
 	}
+	start := c.clock.Now()
 	call := rpcRequest{JSONRPC: "2.0", ID: uuid.NewString(), Method: "message.send", Params: paramsFor(msg)}
 	r := request{method: http.MethodPost, path: agentPath(agentID, "/stream"), auth: authAPIKey, body: call, stream: true,
 		headerTimeout: c.timeouts.Message}
@@ -180,8 +181,8 @@ func (c *Client) Stream(ctx context.Context, agentID string, msg Message, onChun
 			return fmt.Errorf("stream message to %s: %w", agentID, c.transportError(ctx, r, ctx.Err()))
 		}
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("stream message to %s: %w", agentID,
-				&unreachableError{cause: errors.New("the stream closed before the reply was complete")})
+			early := &unreachableError{cause: errors.New("the stream closed before the reply was complete")}
+			return fmt.Errorf("stream message to %s: %w", agentID, c.slowStream(early, c.clock.Now().Sub(start)))
 		}
 		if err != nil {
 			if errors.Is(err, ErrMalformed) {

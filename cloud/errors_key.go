@@ -29,8 +29,8 @@ const msgBridgeUnreachable = "Sandbox bridge is unreachable"
 // (120 s) may get the reply. It matches ErrTimeout.
 type AgentTooSlowError struct {
 	Elapsed time.Duration // how long the call took
-	Limit   time.Duration // the server's limit (Timeouts.BridgeAbort)
-	Cause   *RPCError
+	Limit   time.Duration // the server's limit (Timeouts.BridgeAbort or StreamAbort)
+	Cause   error         // the bridge's *RPCError, or the stream's early close
 }
 
 func (e *AgentTooSlowError) Error() string {
@@ -56,4 +56,16 @@ func (c *Client) slowAgent(err error, elapsed time.Duration) error {
 		return err
 	}
 	return &AgentTooSlowError{Elapsed: elapsed, Limit: limit, Cause: re}
+}
+
+// slowStream turns a stream that closed without its "done" into
+// AgentTooSlowError when it lasted at least 90% of the stream route's
+// limit: the server cut the reply off, the sandbox is fine.
+func (c *Client) slowStream(err error, elapsed time.Duration) error {
+	var ue *unreachableError
+	limit := c.timeouts.StreamAbort
+	if !errors.As(err, &ue) || elapsed < limit*9/10 {
+		return err
+	}
+	return &AgentTooSlowError{Elapsed: elapsed, Limit: limit, Cause: ue}
 }

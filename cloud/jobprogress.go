@@ -1,6 +1,9 @@
 package cloud
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Job progress phases, in the order a provisioning job goes through them.
 const (
@@ -57,4 +60,14 @@ func jobPhase(status string, attempts int, hasErr bool) (phase string, retry int
 		return JobRetrying, attempts
 	}
 	return JobQueued, 0
+}
+
+type jobWaitKey struct{}
+
+// WithJobWait returns a context whose provisioning waits last up to d
+// instead of the client's JobTimeout, so the connection manager's own
+// bound (the server's worker may take many minutes across its retries)
+// governs a client built elsewhere.
+func WithJobWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, jobWaitKey{}, d)
 }

@@ -40,7 +40,23 @@ type ManagerConfig struct {
 	MaxHeartbeatFailures int           // default 3
 	BackupInterval       time.Duration // default 60s
 	FinalSnapshotTimeout time.Duration // default 10s (bounded wait of the final backup)
+	// JobWait bounds the wait for a provisioning job (default 15 min): the
+	// cloud's worker polls every 30 s, health-checks for up to 180 s and
+	// tries three times, so a cold start can take ten minutes.
+	JobWait time.Duration
+	// SkipWhenIdle (nil = true) skips a scheduled backup when no chat went
+	// through the proxy and the agent's status did not change since the
+	// last one: the cloud keeps only the newest 10 backups, and a plain
+	// 60 s schedule would fill them with 10 idle minutes. The final backup
+	// at disconnect is always taken.
+	SkipWhenIdle *bool
+	// ChatViaBridge makes Proxy.Send use message.send on the bridge, which
+	// the cloud cuts at 30 s, instead of the stream route (120 s).
+	ChatViaBridge bool
 }
+
+// skipIdle reports SkipWhenIdle with its default.
+func (c ManagerConfig) skipIdle() bool { return c.SkipWhenIdle == nil || *c.SkipWhenIdle }
 
 // DefaultManagerConfig returns Milady's timings (bridge-client.ts,
 // reconnect.ts) plus this app's final-snapshot bound.
@@ -53,6 +69,8 @@ func DefaultManagerConfig() ManagerConfig {
 		MaxHeartbeatFailures: 3,
 		BackupInterval:       60 * time.Second,
 		FinalSnapshotTimeout: 10 * time.Second,
+		JobWait:              15 * time.Minute,
+		SkipWhenIdle:         new(true),
 	}
 }
 
@@ -67,6 +85,10 @@ func (c ManagerConfig) withDefaults() ManagerConfig {
 	orDefault(&c.MaxHeartbeatFailures, d.MaxHeartbeatFailures)
 	orDefault(&c.BackupInterval, d.BackupInterval)
 	orDefault(&c.FinalSnapshotTimeout, d.FinalSnapshotTimeout)
+	orDefault(&c.JobWait, d.JobWait)
+	if c.SkipWhenIdle == nil {
+		c.SkipWhenIdle = d.SkipWhenIdle
+	}
 	return c
 }
 
@@ -110,14 +132,16 @@ type Manager struct {
 
 	apiMu sync.RWMutex
 	api   API
+	gen   uint64 // counts SetAPI calls; written under mu and apiMu, read under either
 
 	mu           sync.Mutex
 	state        State
 	proxy        *Proxy
-	sess         *connSession // active session, nil when disconnected
-	retired      *connSession // session the monitor gave up on, whose goroutines may still be exiting
+	sess         *connSession   // active session, nil when disconnected
+	retired      []*connSession // sessions ended from their own goroutines, which may still be exiting
 	abortConnect context.CancelCauseFunc
 	closed       bool
+	rejected     bool // the key of generation gen was rejected (401)
 
 	pub atomic.Pointer[managerSnapshot]
 }
@@ -149,11 +173,24 @@ func NewManager(opts ManagerOptions) *Manager {
 }
 
 // SetAPI sets the client later connections use; nil means logged out. A
-// running session keeps the client it was started with.
+// running session keeps the client it was started with. It clears the
+// rejected-key condition: the app calls it with a new key after a login,
+// or with nil at log-out.
 func (m *Manager) SetAPI(api API) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.apiMu.Lock()
 	m.api = api
+	m.gen++
 	m.apiMu.Unlock()
+	if m.rejected {
+		m.rejected = false
+		m.transitionLocked(m.state.State, func(st *State) {
+			if st.LastError == KeyRejectedMessage {
+				st.LastError = ""
+			}
+		})
+	}
 }
 
 // HasAPI reports whether a client is set (the user is logged in).
@@ -163,10 +200,10 @@ func (m *Manager) HasAPI() bool {
 	return m.api != nil
 }
 
-func (m *Manager) currentAPI() API {
+func (m *Manager) currentAPI() (API, uint64) {
 	m.apiMu.RLock()
 	defer m.apiMu.RUnlock()
-	return m.api
+	return m.api, m.gen
 }
 
 // State returns a copy of the current state. It never blocks on a running
@@ -205,9 +242,9 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 	m.opMu.Lock()
 	defer m.opMu.Unlock()
 
-	api := m.currentAPI()
+	api, gen := m.currentAPI()
 	m.mu.Lock()
-	closed := m.closed
+	closed, rejected := m.closed, m.rejected && gen == m.gen
 	already := m.sess != nil && m.sess.agentID == agentID && m.state.State == StateConnected
 	m.mu.Unlock()
 	switch {
@@ -215,6 +252,10 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 		return ErrManagerClosed
 	case api == nil:
 		return ErrNotConfigured
+	case rejected:
+		// Every call with this key answers 401: calling again only
+		// repeats the failure (and provisions nothing).
+		return fmt.Errorf("connect to agent %s: %w", agentID, ErrKeyRejected)
 	case already:
 		return nil
 	}
@@ -222,7 +263,7 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 
 	cctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	s := newConnSession(api, agentID)
+	s := newConnSession(api, gen, agentID)
 	m.mu.Lock()
 	m.abortConnect = abort
 	m.sess = s
@@ -236,7 +277,7 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 	if err != nil {
 		return m.failConnect(cctx, s, step, err)
 	}
-	proxy := newProxy(api, agentID, name)
+	proxy := m.newSessionProxy(s, name)
 	m.startScheduler(s)
 	m.startMonitor(s)
 
@@ -251,6 +292,7 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 		st.AgentName = name
 		st.LastError = ""
 	})
+	s.touch() // connecting is a change of the agent's status: the first backup is due
 	close(s.ready)
 	m.mu.Unlock()
 	m.log.Info("connected to cloud agent", "agent", agentID, "name", name)
@@ -260,7 +302,7 @@ func (m *Manager) Connect(ctx context.Context, agentID string) error {
 // prepare runs the network steps of Connect: provision (the client waits for
 // a queued job) and get agent for its name. It names the step that failed.
 func (m *Manager) prepare(ctx context.Context, s *connSession) (name, step string, err error) {
-	if _, err := s.api.Provision(ctx, s.agentID); err != nil {
+	if _, err := s.api.Provision(m.jobContext(ctx, s), s.agentID); err != nil {
 		return "", "provision", err
 	}
 	agent, err := s.api.GetAgent(ctx, s.agentID)
@@ -282,15 +324,22 @@ func (m *Manager) prepare(ctx context.Context, s *connSession) (name, step strin
 // Disconnect/Logout/Close goes straight to disconnected: it is not a failure.
 func (m *Manager) failConnect(cctx context.Context, s *connSession, step string, err error) error {
 	s.stop()
-	aborted := errors.Is(context.Cause(cctx), errConnectAborted)
+	cause := context.Cause(cctx)
+	aborted := errors.Is(cause, errConnectAborted)
+	if !aborted && errors.Is(cause, ErrKeyRejected) {
+		err = cause // another call found the key rejected and stopped this one
+	}
 	m.mu.Lock()
 	m.abortConnect = nil
 	if m.sess == s {
 		m.sess = nil
 		m.proxy = nil
-		if aborted {
+		switch {
+		case aborted:
 			m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since} })
-		} else {
+		case errors.Is(err, ErrKeyRejected) && s.gen == m.gen:
+			m.enterRejectedLocked(err)
+		default:
 			msg := err.Error()
 			m.transitionLocked(StateError, func(st *State) { st.LastError = msg })
 			m.transitionLocked(StateDisconnected, func(st *State) { *st = State{Since: st.Since, LastError: msg} })
@@ -383,8 +432,8 @@ func (m *Manager) disconnectLocked(ctx context.Context) {
 	s, retired := m.sess, m.retired
 	m.retired = nil
 	m.mu.Unlock()
-	if retired != nil {
-		retired.stop()
+	for _, r := range retired {
+		r.stop()
 	}
 	if s == nil {
 		return
@@ -410,6 +459,10 @@ func (m *Manager) transitionLocked(to ConnState, edit func(*State)) {
 		edit(&m.state)
 	}
 	m.state.State = to
+	m.state.KeyRejected = m.rejected
+	if to != StateConnecting && to != StateReconnecting {
+		m.state.Progress, m.state.Recovery = nil, nil
+	}
 	if to != prev {
 		m.state.Since = m.clk.Now()
 	}
@@ -423,7 +476,7 @@ func (m *Manager) emitLocked(kind EventKind, b *BackupResult) {
 	snap := m.state
 	m.pub.Store(&managerSnapshot{state: snap, proxy: m.proxy})
 	if m.onEvent != nil {
-		m.onEvent(Event{Kind: kind, State: snap, Backup: b})
+		m.onEvent(Event{Kind: kind, State: snap, Backup: b, Progress: snap.Progress, Recovery: snap.Recovery})
 	}
 }
 
@@ -444,6 +497,14 @@ func (m *Manager) updateSession(s *connSession, to ConnState, edit func(*State))
 type connSession struct {
 	agentID string
 	api     API
+	gen     uint64 // the SetAPI generation api came from
+
+	// activity counts what makes a backup worth taking (chat through the
+	// proxy, a change of the agent's status); backedUp is its value when
+	// the last successful backup started.
+	activity   atomic.Uint64
+	backedUp   atomic.Uint64
+	lastStatus atomic.Pointer[string] // the agent's last status.get answer
 
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
@@ -465,17 +526,20 @@ type connSession struct {
 	draining atomic.Bool
 }
 
-func newConnSession(api API, agentID string) *connSession {
+func newConnSession(api API, gen uint64, agentID string) *connSession {
 	ctx, cancel := context.WithCancel(context.Background())
 	sctx, scancel := context.WithCancel(ctx)
 	return &connSession{
-		agentID: agentID, api: api,
+		agentID: agentID, api: api, gen: gen,
 		ctx: ctx, cancel: cancel,
 		schedCtx: sctx, schedCancel: scancel,
 		ready:   make(chan struct{}),
 		snapSem: make(chan struct{}, 1),
 	}
 }
+
+// touch records activity that makes the next scheduled backup worth taking.
+func (s *connSession) touch() { s.activity.Add(1) }
 
 // stopScheduler cancels backups (a running snapshot included) and waits for
 // the scheduler's goroutines.

@@ -27,6 +27,7 @@ type fakeAPI struct {
 	backups           int
 	lastMsg           Message
 	chunks            []string
+	status            string // status.get's answer; "" = running
 }
 
 func newFakeAPI() *fakeAPI {
@@ -155,7 +156,13 @@ func (f *fakeAPI) AgentStatus(ctx context.Context, agentID string) (*AgentStatus
 	if err := f.call(ctx, "status", agentID); err != nil {
 		return nil, err
 	}
-	return &AgentStatus{Status: "running", Uptime: 12.5, MemoriesCount: 3}, nil
+	f.mu.Lock()
+	status := f.status
+	f.mu.Unlock()
+	if status == "" {
+		status = "running"
+	}
+	return &AgentStatus{Status: status, Uptime: 12.5, MemoriesCount: 3}, nil
 }
 
 func (f *fakeAPI) message() Message {
@@ -216,10 +223,12 @@ func newMgrRecorder() *mgrRecorder {
 	return &mgrRecorder{changed: make(chan struct{}), last: StateDisconnected}
 }
 
-// mgrAllowed lists the transitions of the state machine (docs/ARCHITECTURE.md); reconnecting →
-// reconnecting is a new attempt number.
+// mgrAllowed lists the transitions of the state machine
+// (docs/ARCHITECTURE.md); reconnecting → reconnecting is a new attempt
+// number, disconnected → disconnected a change of the rejected-key flag
+// while nothing is connected.
 var mgrAllowed = map[ConnState][]ConnState{
-	StateDisconnected: {StateConnecting},
+	StateDisconnected: {StateConnecting, StateDisconnected},
 	StateConnecting:   {StateConnected, StateError, StateDisconnected},
 	StateConnected:    {StateReconnecting, StateDisconnected},
 	StateReconnecting: {StateReconnecting, StateConnected, StateError, StateDisconnected},

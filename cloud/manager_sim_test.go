@@ -269,7 +269,8 @@ func TestSimDisconnectStopsHeartbeatsAndBackups(t *testing.T) {
 }
 
 func TestSimBackupsEveryIntervalAndFailuresDoNotStop(t *testing.T) {
-	h := newMgrSim(t, cloudsim.Options{Mode: cloudsim.ModeSync}, ManagerConfig{HeartbeatInterval: 24 * time.Hour})
+	// The plain schedule: skipping idle ticks is TestSimBackupsSkipWhenIdle.
+	h := newMgrSim(t, cloudsim.Options{Mode: cloudsim.ModeSync}, ManagerConfig{HeartbeatInterval: 24 * time.Hour, SkipWhenIdle: new(false)})
 	id := h.createAgent(t, "Agent")
 	h.connect(t, id)
 	h.sim.InjectFault(cloudsim.Fault{Method: http.MethodPost, Path: "/api/v1/milady/agents/" + id + "/snapshot", Count: 1, Status: 500})

@@ -15,13 +15,19 @@ func TestDefaultManagerConfig(t *testing.T) {
 	want := ManagerConfig{
 		HeartbeatInterval: 30 * time.Second, ReconnectInterval: 3 * time.Second,
 		MaxReconnectDelay: 60 * time.Second, MaxReconnectAttempts: 10, MaxHeartbeatFailures: 3,
-		BackupInterval: 60 * time.Second, FinalSnapshotTimeout: 10 * time.Second,
+		BackupInterval: 60 * time.Second, FinalSnapshotTimeout: 10 * time.Second, JobWait: 15 * time.Minute,
 	}
-	if got := DefaultManagerConfig(); got != want {
-		t.Fatalf("DefaultManagerConfig() = %+v, want %+v", got, want)
+	for name, got := range map[string]ManagerConfig{"DefaultManagerConfig()": DefaultManagerConfig(), "zero config with defaults": (ManagerConfig{}).withDefaults()} {
+		if got.SkipWhenIdle == nil || !*got.SkipWhenIdle || !got.skipIdle() {
+			t.Errorf("%s: SkipWhenIdle = %v, want true", name, got.SkipWhenIdle)
+		}
+		got.SkipWhenIdle = nil
+		if got != want {
+			t.Fatalf("%s = %+v, want %+v", name, got, want)
+		}
 	}
-	if got := (ManagerConfig{}).withDefaults(); got != want {
-		t.Fatalf("zero config with defaults = %+v, want %+v", got, want)
+	if (ManagerConfig{SkipWhenIdle: new(false)}).withDefaults().skipIdle() {
+		t.Error("SkipWhenIdle=false was overridden by the default")
 	}
 	custom := ManagerConfig{HeartbeatInterval: time.Second, MaxReconnectAttempts: 2}
 	got := custom.withDefaults()

@@ -25,7 +25,7 @@ func (m *Manager) runMonitor(s *connSession) {
 			return
 		}
 		err := s.api.Heartbeat(s.ctx, s.agentID)
-		if s.ctx.Err() != nil {
+		if s.ctx.Err() != nil || m.observe(s, err) {
 			return
 		}
 		if err == nil {
@@ -76,6 +76,7 @@ func (m *Manager) reconnect(s *connSession, cause error) bool {
 			st.ReconnectAttempt = attempt
 			st.MaxReconnect = maxAttempts
 			st.LastError = msg
+			st.Progress = nil
 		}) {
 			return false
 		}
@@ -85,22 +86,17 @@ func (m *Manager) reconnect(s *connSession, cause error) bool {
 			return false
 		}
 		delay = min(delay*2, m.cfg.MaxReconnectDelay)
-		err := m.reconnectAttempt(s)
-		if s.ctx.Err() != nil {
+		res, err := m.reconnectAttempt(s)
+		if s.ctx.Err() != nil || m.observe(s, err) {
 			return false
 		}
 		if err == nil {
-			now := m.clk.Now()
-			ok := m.updateSession(s, StateConnected, func(st *State) {
-				st.ReconnectAttempt = 0
-				st.MaxReconnect = 0
-				st.LastError = ""
-				st.LastHeartbeatAt = &now
-			})
-			if ok {
-				m.log.Info("reconnected to cloud agent", "agent", s.agentID, "attempt", attempt)
-			}
-			return ok
+			return m.reconnected(s, attempt)
+		}
+		if res != nil && res.JobID == "" && deadBridge(err) {
+			// The cloud says running (no job was needed) but the sandbox
+			// does not answer: provisioning again will never change that.
+			return m.climbLadder(s, attempt, err)
 		}
 		last = err
 		m.log.Warn("reconnect attempt failed", "agent", s.agentID,
@@ -110,16 +106,37 @@ func (m *Manager) reconnect(s *connSession, cause error) bool {
 	return false
 }
 
+// reconnected records a successful reconnect (attempt, or the ladder).
+// Coming back is a change of the agent's status, so the next scheduled
+// backup is taken.
+func (m *Manager) reconnected(s *connSession, attempt int) bool {
+	now := m.clk.Now()
+	ok := m.updateSession(s, StateConnected, func(st *State) {
+		st.ReconnectAttempt = 0
+		st.MaxReconnect = 0
+		st.LastError = ""
+		st.LastHeartbeatAt = &now
+	})
+	if ok {
+		s.touch()
+		m.log.Info("reconnected to cloud agent", "agent", s.agentID, "attempt", attempt)
+	}
+	return ok
+}
+
 // reconnectAttempt is one attempt: re-provision (the agent may have been
-// stopped), then a heartbeat that must succeed.
-func (m *Manager) reconnectAttempt(s *connSession) error {
-	if _, err := s.api.Provision(s.ctx, s.agentID); err != nil {
-		return fmt.Errorf("provision: %w", err)
+// stopped), then a heartbeat that must succeed. The provision answer is
+// returned even when the heartbeat fails, so the caller can tell a dead
+// sandbox (answered running at once) from one still starting.
+func (m *Manager) reconnectAttempt(s *connSession) (*ProvisionResult, error) {
+	res, err := s.api.Provision(m.jobContext(s.ctx, s), s.agentID)
+	if err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
 	}
 	if err := s.api.Heartbeat(s.ctx, s.agentID); err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
+		return res, fmt.Errorf("heartbeat: %w", err)
 	}
-	return nil
+	return res, nil
 }
 
 // giveUp ends a session whose reconnect attempts are exhausted, from the
@@ -145,7 +162,7 @@ func (m *Manager) giveUp(s *connSession, reason error) {
 	s.cancel()
 	m.sess = nil
 	m.proxy = nil
-	m.retired = s
+	m.retired = append(m.retired, s)
 	m.transitionLocked(StateError, func(st *State) {
 		st.LastError = msg
 		st.ReconnectAttempt = 0

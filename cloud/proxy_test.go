@@ -8,7 +8,7 @@ import (
 )
 
 func TestProxyDelegatesWithDefaults(t *testing.T) {
-	h, p := connectedProxy(t)
+	h, p := connectedProxy(t, ManagerConfig{ChatViaBridge: true})
 	ctx := context.Background()
 
 	reply, err := p.Send(ctx, "hello", "", "")
@@ -56,7 +56,7 @@ func TestProxyDelegatesWithDefaults(t *testing.T) {
 }
 
 func TestProxyErrorsPassThrough(t *testing.T) {
-	h, p := connectedProxy(t)
+	h, p := connectedProxy(t, ManagerConfig{})
 	ctx := context.Background()
 	rpc := &RPCError{Code: -32000, Message: "Bridge returned HTTP 503"}
 	h.api.fail("send", rpc)
@@ -77,11 +77,11 @@ func TestProxyErrorsPassThrough(t *testing.T) {
 	}
 }
 
-// connectedProxy is a manager connected to agent-1 over the fake API, and
-// its chat proxy.
-func connectedProxy(t *testing.T) (*mgrHarness, *Proxy) {
+// connectedProxy is a manager with cfg connected to agent-1 over the fake
+// API, and its chat proxy.
+func connectedProxy(t *testing.T, cfg ManagerConfig) (*mgrHarness, *Proxy) {
 	t.Helper()
-	h := newMgrHarness(t, ManagerConfig{})
+	h := newMgrHarness(t, cfg)
 	h.connect(t, "agent-1")
 	p, err := h.m.Proxy()
 	if err != nil {

@@ -72,7 +72,8 @@ grep -q '^ok ' "$work/winetest.log" || { echo "wine: internal/winetest failed (f
 # does not implement ("Invalid function"), which fails tests that passed.
 # Each test binary is therefore run with -test.v, and a failure counts only
 # when some test failed for another reason: every failing test's messages
-# are checked for anything but that cleanup error.
+# are checked for anything but that cleanup error. A t.Log line looks the
+# same as a failure message there, so tests run here log nothing on success.
 failed=0
 for p in "${pkgs[@]}"; do
   name=${p//\//-}

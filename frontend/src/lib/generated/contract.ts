@@ -426,6 +426,22 @@ export interface ConnectionState {
   maxReconnectAttempts?: number;
   lastHeartbeatAt?: string;
   lastBackupAt?: string;
+  /**
+   * KeyRejected is set when the cloud answered 401 to the saved key: the
+   * manager stopped and will not call the cloud again until SetAPI gives
+   * it a new key.
+   */
+  keyRejected?: boolean;
+  /**
+   * Progress is the provisioning job being waited for while connecting
+   * or reconnecting, nil otherwise.
+   */
+  progress?: Progress;
+  /**
+   * Recovery is the step of the dead-sandbox ladder being tried while
+   * reconnecting, nil otherwise.
+   */
+  recovery?: Recovery;
 }
 
 /**
@@ -446,6 +462,42 @@ export interface LoginView {
  * Go: cloud.ConnState
  */
 export type ConnState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'error';
+
+/**
+ * Progress is what the user sees of a provisioning job the manager waits
+ * for: the cloud's worker polls every 30 s, health-checks for up to 180 s
+ * and tries three times, so a cold start can take many minutes.
+ * Go: cloud.Progress
+ */
+export interface Progress {
+  /** JobQueued, JobStarting or JobRetrying */
+  phase: string;
+  /** retrying <Retry> of <MaxAttempts> */
+  retry?: number;
+  /** the worker's attempt limit (3) */
+  maxAttempts?: number;
+  /** the failed attempt's message */
+  error?: string;
+  jobId?: string;
+  /** one sentence for the UI */
+  message: string;
+}
+
+/**
+ * Recovery is one step of the dead-sandbox ladder. The cloud answers
+ * "running" for an agent whose container died and never notices it, so
+ * the manager itself climbs provision → resume → suspend + resume.
+ * Go: cloud.Recovery
+ */
+export interface Recovery {
+  /** RecoveryProvision, RecoveryResume or RecoveryRestart */
+  step: string;
+  /** this step's number … */
+  n: number;
+  /** … of the ladder's steps */
+  of: number;
+  message: string;
+}
 
 /** The event stream: SSE event names and Wails runtime event names, with their data. */
 export type EventMap = {
