@@ -314,7 +314,9 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 	}})
 	// The Service holds the window from the start, created or not: showing
 	// it (tray, POST /api/window/show, a second instance) creates it.
-	a.svc.SetWindow(win)
+	if desktop.Supported() {
+		a.svc.SetWindow(win)
+	}
 	// A start at login (--hidden) runs without the window until the
 	// dashboard is first opened: WebKit would cost ~200 MB for a window
 	// nobody looks at. Without a tray host the window still opens, after

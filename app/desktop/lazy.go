@@ -86,6 +86,16 @@ func (l *Lazy) Show() {
 	})
 }
 
+// showAsked reports whether Show was called before the window existed.
+func (l *Lazy) showAsked() bool {
+	select {
+	case <-l.open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Hide hides the window if it exists.
 func (l *Lazy) Hide() {
 	if w := l.current(); w != nil {
@@ -132,6 +142,11 @@ func (l *Lazy) Run(quit <-chan struct{}, openNow bool) (opened bool, err error) 
 		l.mu.Unlock()
 		if ready != nil {
 			ready(w)
+		}
+		// A window started hidden that was asked for while Wails was
+		// starting it: the request must not be lost.
+		if opts.Hidden && l.showAsked() {
+			w.Show()
 		}
 	}
 	err = l.cfg.RunFunc(opts)

@@ -199,3 +199,16 @@ func TestLazyStaysClosedWhenATrayHostIsPresent(t *testing.T) {
 		t.Errorf("the window was created with a tray host present (opened %v, %d calls)", res.opened, f.calls)
 	}
 }
+
+func TestLazyEagerHiddenKeepsAShowAskedForWhileStarting(t *testing.T) {
+	f := newFakeRun()
+	l := NewLazy(LazyConfig{Options: Options{Hidden: true}, RunFunc: f.run})
+	l.Show() // before Wails has started the window
+	done := startLazy(t, l, make(chan struct{}), true)
+	waitCh(t, f.called, "the window to be created at once")
+	if got := f.win.shows.Load(); got != 1 {
+		t.Errorf("the window got %d Show calls, want the 1 asked for while it was starting", got)
+	}
+	close(f.closed)
+	waitCh(t, done, "Run to return")
+}
