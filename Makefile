@@ -203,10 +203,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzSSEReader -fuzztime=30s ./cloud/
 	$(GO) test -run='^$$' -fuzz=FuzzConfigRead -fuzztime=30s ./app/config/
 
-## bench: the performance figures of SPEC §12 beside their targets
+## bench: the performance figures of SPEC §12 beside their targets (the desktop footprint under Xvfb)
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./app/ ./app/api/ ./cloud/
 	$(GO) run ./scripts/bench -bin $(BIN)
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" $(GO) run ./scripts/bench/footprint -bin $(BIN)
 
 clean:
 	rm -rf build/bin $(RELEASE) frontend/dist/assets frontend/dist/index.html

@@ -306,7 +306,8 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		title += " — SIMULATOR"
 	}
 	sub, _ := fs.Sub(dist, "frontend/dist")
-	err := desktop.Run(desktop.Options{
+	trayPresent := func() bool { return trayOK && tray.TrayHostPresent() }
+	win := desktop.NewLazy(desktop.LazyConfig{Options: desktop.Options{
 		Backend:         a.svc,
 		Agents:          a.svc.Agents(),
 		Chat:            a.svc.Chat(),
@@ -314,26 +315,47 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		APIHandler:      handler,
 		Title:           title,
 		Hidden:          f.hidden,
-		TrayHostPresent: func() bool { return trayOK && tray.TrayHostPresent() },
+		TrayHostPresent: trayPresent,
 		Logger:          logger.With("component", "window"),
 		Opener:          open,
 		OnReady: func(w desktop.Window) {
-			a.svc.SetWindow(w)
 			// Quitting closes the window, including a quit asked for
-			// before the window existed.
+			// before Wails had started it.
 			go func() {
 				<-quit
 				w.Quit()
 			}()
 		},
-	})
+	}})
+	// The Service holds the window from the start, created or not: showing
+	// it (tray, POST /api/window/show, a second instance) creates it.
+	if desktop.Supported() {
+		a.svc.SetWindow(win)
+	}
+	// A start at login (--hidden) runs without the window until the
+	// dashboard is first opened: WebKit would cost ~200 MB for a window
+	// nobody looks at. Without a tray host the window still opens, after
+	// the grace period, so the app stays reachable. A plain start is the
+	// user asking for the window, so it opens at once.
+	openNow := !f.hidden || !desktop.LazyStart()
+	if !openNow {
+		logger.Info("window: started hidden; the window is created when the dashboard is first opened")
+	}
+	opened, err := win.Run(quit, openNow)
 	if err != nil {
+		a.svc.SetWindow(nil)
 		logger.Warn("window unavailable; running without it", "err", err)
 		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
+		if !openNow {
+			// Someone asked to open the dashboard: the browser will do.
+			openDashboard()
+		}
 		<-quit
 		return
 	}
-	doQuit()
+	if opened {
+		doQuit()
+	}
 }
 
 // wired holds what main built, for closing in order.

@@ -8,7 +8,9 @@
 # (window/close-cases.sh): a WM_DELETE_WINDOW message, as a window manager
 # sends, quits the app when no tray host is on the bus and only hides the
 # window when one is (a fake org.kde.StatusNotifierWatcher); POST
-# /api/window/show brings it back. "The browser" is a
+# /api/window/show brings it back. Then the lazy window (window/lazy-cases.sh):
+# started --hidden with a tray host, no WebKit process runs until the tray
+# menu's Open Dashboard creates the window. "The browser" is a
 # recorder: fake xdg-open / x-www-browser / www-browser first in PATH (what
 # github.com/pkg/browser runs on Linux) and BROWSER.
 #
@@ -18,7 +20,8 @@
 # Needs: xvfb-run, xauth, dbus-run-session, xdotool, xwininfo, ImageMagick
 # (import, convert), gcc with the libX11 headers, and go. Environment: WINDOW_TEST_TIMEOUT (seconds to wait for the
 # dashboard, default 60), WINDOW_TEST_NO_WATCHER=1 (leave the tray host out
-# of the hide case, to see that case fail).
+# of the hide case, to see that case fail), WINDOW_TEST_ONLY=lazy (run only
+# the lazy-window cases).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -83,9 +86,13 @@ if ! (cd "$root" && go build -o "$work/fakewatcher" ./scripts/window/fakewatcher
 	echo "FAIL cannot build scripts/window/fakewatcher" >&2
 	exit 2
 fi
+if ! (cd "$root" && go build -o "$work/trayclick" ./scripts/window/trayclick); then
+	echo "FAIL cannot build scripts/window/trayclick" >&2
+	exit 2
+fi
 
 mkdir -p "$root/build"
-export WT_WMCLOSE="$work/wmclose" WT_FAKEWATCHER="$work/fakewatcher"
+export WT_WMCLOSE="$work/wmclose" WT_FAKEWATCHER="$work/fakewatcher" WT_TRAYCLICK="$work/trayclick"
 export WT_BIN="$bin" WT_PORT="$port" WT_WORK="$work" WT_OPENED="$opened" \
 	WT_SHOT="$root/build/window-test.png" WT_LOG="$root/build/window-test.log" \
 	WT_TIMEOUT="${WINDOW_TEST_TIMEOUT:-60}"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -33,6 +34,11 @@ const (
 
 // Supported reports whether this binary was built with a window.
 func Supported() bool { return true }
+
+// init keeps the main goroutine on the main thread. The window may now be
+// created long after start (Lazy), and GTK must run on the thread it was
+// first used on; the main goroutine, where Run is called, stays there.
+func init() { runtime.LockOSThread() }
 
 // Run opens the window and blocks until it is closed for good (Window.Quit,
 // SIGINT/SIGTERM, or the close button without a tray host). It needs the build tags

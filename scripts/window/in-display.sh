@@ -2,7 +2,7 @@
 # in-display.sh — the part of window-test.sh that runs inside Xvfb and the
 # private D-Bus session. Not meant to be run by hand; window-test.sh sets
 # WT_BIN, WT_PORT, WT_WORK, WT_OPENED, WT_SHOT, WT_LOG, WT_TIMEOUT,
-# WT_WMCLOSE and WT_FAKEWATCHER.
+# WT_WMCLOSE, WT_FAKEWATCHER and WT_TRAYCLICK.
 set -uo pipefail
 exec 2>&1 # our errors to stdout: window-test.sh files stderr away as bus chatter
 
@@ -29,6 +29,11 @@ export XDG_CACHE_HOME="$WT_WORK/xdg-cache"
 export XDG_STATE_HOME="$WT_WORK/xdg-state"
 export GDK_BACKEND=x11 NO_AT_BRIDGE=1
 unset WAYLAND_DISPLAY MILADY_PORT MILADY_API_BIND
+
+if [[ ${WINDOW_TEST_ONLY:-} == lazy ]]; then
+	bash "$(dirname "${BASH_SOURCE[0]}")/lazy-cases.sh"
+	exit $?
+fi
 
 start=$(now)
 # Emptied here, not only by the child's redirection: the child may open it
@@ -189,6 +194,11 @@ fi
 # 7. The close button: quits without a tray host, hides with one
 # (close-cases.sh starts two more apps on the same display and bus).
 if ! bash "$(dirname "${BASH_SOURCE[0]}")/close-cases.sh"; then
+	fails=$((fails + 1))
+fi
+
+# 8. The window is created only when the dashboard is first opened.
+if ! bash "$(dirname "${BASH_SOURCE[0]}")/lazy-cases.sh"; then
 	fails=$((fails + 1))
 fi
 
