@@ -50,6 +50,7 @@ func (s *Service) snapshotLocked() Snapshot {
 	}
 	if s.identity != nil && s.identityOK {
 		snap.UserID = s.identity.UserID
+		snap.UserEmail = s.identity.Email
 		snap.OrganizationID = s.identity.OrganizationID
 	}
 	if s.conn.AgentID != "" && s.conn.AgentName != "" {

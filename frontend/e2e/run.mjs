@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { AxeTally, checkA11y } from './axe.mjs';
 
 const APP = process.env.MILADY_E2E_URL;
 const SIM = process.env.MILADY_SIM_URL;
@@ -105,6 +106,9 @@ page.on('console', (m) => {
 });
 
 const byId = (id) => page.getByTestId(id);
+const axeTally = new AxeTally();
+/** a11y runs axe on the page as it is now (light/dark × 1280/420 px). */
+const a11y = (label) => checkA11y(page, label, axeTally);
 const stateIs = (re, timeout = T) => byId('connection-state').filter({ hasText: re }).waitFor({ timeout });
 const agentName = `e2e-agent-${Date.now().toString(36)}`;
 const row = () => page.locator(`[data-testid="agent-row"]`, { hasText: agentName });
@@ -114,12 +118,14 @@ step('dashboard opens on the Login view', async () => {
   await byId('login-button').waitFor();
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
   assert(await byId('sim-badge').isVisible(), 'the SIMULATOR badge is missing in --sim mode');
+  await a11y('logged out');
 });
 
 step('a pending login can be cancelled', async () => {
   const [popup] = await Promise.all([page.waitForEvent('popup'), byId('login-button').click()]);
   await byId('login-waiting').waitFor();
   await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await a11y('login waiting');
   await byId('login-cancel').click();
   await byId('login-button').waitFor();
   await popup.close();
@@ -137,6 +143,7 @@ step('log in through the simulator Approve page', async () => {
   await popup.close();
   await byId('nav-overview').waitFor();
   await byId('balance-amount').filter({ hasText: /^\$\d/ }).waitFor();
+  await a11y('overview');
 });
 
 step('a low balance is flagged without reloading the page', async () => {
@@ -148,6 +155,7 @@ step('a low balance is flagged without reloading the page', async () => {
   await byId('balance-amount').filter({ hasText: '$1.50' }).waitFor();
   await simPost('/__sim/balance', { balance: 0.3 });
   await byId('balance-warning').filter({ hasText: /critical/i }).waitFor();
+  await a11y('overview, critical balance');
   await simPost('/__sim/balance', { balance: 25 });
   await byId('balance-amount').filter({ hasText: '$25.00' }).waitFor();
   await byId('balance-warning').waitFor({ state: 'detached' });
@@ -165,6 +173,7 @@ step('the create form explains malformed input', async () => {
   await byId('agent-env-input').fill('GREETING=hello\nGREETING=again');
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: /already set on line 1/ }).waitFor();
+  await a11y('create form with an error');
 });
 
 step('create an agent', async () => {
@@ -178,6 +187,7 @@ step('connect the agent', async () => {
   await row().getByTestId('agent-connect').click();
   await stateIs(/^Connected$/, Math.max(T, 120000));
   await row().getByTestId('agent-disconnect').waitFor();
+  await a11y('agents, connected');
   await page.screenshot({ path: join(SHOTS, 'agents.png'), fullPage: true });
 });
 
@@ -200,6 +210,7 @@ step('chat streams the reply', async () => {
     .locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` })
     .waitFor();
   await page.locator('[data-testid="chat-message"][data-role="user"]', { hasText: text }).waitFor();
+  await a11y('chat');
   const seen = new Set(await page.evaluate(() => window.__e2eReplyTexts));
   console.log(`    (reply rendered in ${seen.size} distinct states)`);
   await page.screenshot({ path: join(SHOTS, 'chat.png'), fullPage: true });
@@ -209,6 +220,7 @@ step('the chat input refuses more than 32 KiB', async () => {
   await byId('chat-input').fill('x'.repeat(32 * 1024 + 1));
   await page.getByRole('alert').filter({ hasText: /too long/ }).waitFor();
   assert(await byId('chat-send').isDisabled(), 'Send is enabled for an over-long message');
+  await a11y('chat, message too long');
   await byId('chat-input').fill('');
 });
 
@@ -236,6 +248,7 @@ step('backups: snapshot now, then restore it after confirming', async () => {
   assert(taken && type === 'manual', `the new backup row shows ${type} taken ${taken}`);
   await newest.getByRole('button', { name: 'Restore' }).click();
   await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  await a11y('restore dialog');
   await byId('confirm-ok').click();
   // The toast is worded from the cloud's restore answer: it names the
   // backup's type and time, so a misread answer cannot pass.
@@ -264,6 +277,7 @@ step('the views are reachable with the keyboard', async () => {
 step('delete the agent after confirming', async () => {
   await row().getByTestId('agent-delete').click();
   await byId('confirm-dialog').getByText(/cannot be undone/).waitFor();
+  await a11y('delete dialog');
   await byId('confirm-cancel').click();
   assert(await row().isVisible(), 'Cancel deleted the agent');
   await row().getByTestId('agent-delete').click();
@@ -274,6 +288,8 @@ step('delete the agent after confirming', async () => {
 
 step('log out returns to the Login view', async () => {
   await byId('nav-settings').click();
+  await byId('logout-button').waitFor();
+  await a11y('settings');
   await byId('logout-button').click();
   await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
@@ -303,7 +319,7 @@ for (const s of steps) {
   } catch (e) {
     failed++;
     broken = true;
-    console.log(`FAIL ${s.name}: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+    console.log(`FAIL ${s.name}: ${e instanceof Error ? e.message.split('\n').slice(0, 40).join('\n') : e}`);
     const shot = join(SHOTS, 'failure.png');
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     console.log(`    screenshot: ${shot}`);
@@ -311,6 +327,7 @@ for (const s of steps) {
   }
 }
 
+console.log(axeTally.summary());
 await context.close();
 await rm(profile, { recursive: true, force: true });
 if (skipped) console.log(`(${skipped} skipped after the failure)`);
