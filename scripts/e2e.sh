@@ -18,12 +18,14 @@ mkdir -p -m 700 "$TMP/state/sim"
 cat > "$TMP/state/sim/milady.json" <<JSON
 {
   // written by scripts/e2e.sh: short intervals so outages show in seconds
-  "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2 },
+  "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2, "maxReconnectAttempts": 3 },
              "backup": { "autoBackupIntervalMs": 5000 } },
   "desktop": { "creditsPollIntervalMs": 1000 },
 }
 JSON
 export MILADY_CONFIG_PATH="$TMP/milady.json" MILADY_STATE_DIR="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg"
+# A ping a second, so the dashboard notices a hung (SIGSTOPped) app in ~4 s.
+export MILADY_SSE_PING_MS=1000
 unset DISPLAY WAYLAND_DISPLAY MILADY_API_TOKEN
 "$BIN" --headless --sim --port 0 >"$TMP/app.out" 2>"$TMP/app.log" &
 APP_PID=$!
@@ -43,7 +45,7 @@ if [ "${UPDATE_SCREENSHOTS:-}" != 1 ]; then
   export MILADY_E2E_SHOTS="$ROOT/build/e2e-screenshots"
   mkdir -p "$MILADY_E2E_SHOTS"
 fi
-export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem"
+export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem" MILADY_APP_PID="$APP_PID"
 echo "e2e: app $MILADY_E2E_URL, simulator $MILADY_SIM_URL"
 status=0
 (cd "$ROOT/frontend" && node e2e/run.mjs) || status=$?

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,9 @@ func (e *sseWriter) comment(text string) error {
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	sub := s.b.Subscribe()
 	defer sub.Close()
+	// The dashboard treats a stream silent for two intervals as a hung app
+	// ("Lost contact"), so it needs to know the interval.
+	w.Header().Set("X-Ping-Interval-Ms", strconv.FormatInt(s.ping.Milliseconds(), 10))
 	sse := startSSE(w)
 	ping := time.NewTicker(s.ping)
 	defer ping.Stop()

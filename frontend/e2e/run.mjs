@@ -10,6 +10,7 @@
 //                    without it the control calls skip verification (loopback test only)
 //   MILADY_CHROMIUM  browser binary (default /usr/bin/chromium)
 //   MILADY_E2E_TIMEOUT_MS  default wait per step (default 30000)
+//   MILADY_APP_PID   the app's process, stopped for a while to show "Lost contact"
 //
 // Prints one line per step and a last line "N passed, N failed"; exits 1 on failure.
 
@@ -39,12 +40,12 @@ const simCA = process.env.MILADY_SIM_CA
   : undefined;
 
 /** simPost calls the simulator's control API. */
-function simPost(path, body) {
+function simPost(path, body, method = 'POST') {
   const url = new URL(path, SIM);
-  const payload = JSON.stringify(body);
+  const payload = body === undefined ? '' : JSON.stringify(body);
   const mod = url.protocol === 'https:' ? https : http;
   const opts = {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
     // The simulator's certificate is self-signed: trust the given CA, or
     // (test only, loopback) skip verification when none was given.
@@ -69,6 +70,9 @@ function simPost(path, body) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+
+/** overlaps reports whether two bounding boxes intersect. */
+const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 // ------------------------------------------------------------ runner
 
@@ -113,6 +117,44 @@ const stateIs = (re, timeout = T) => byId('connection-state').filter({ hasText: 
 const agentName = `e2e-agent-${Date.now().toString(36)}`;
 const row = () => page.locator(`[data-testid="agent-row"]`, { hasText: agentName });
 
+/** focused describes document.activeElement (null when it is the page itself). */
+const focused = () =>
+  page.evaluate(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body || e === document.documentElement) return null;
+    const r = e.getBoundingClientRect();
+    const st = getComputedStyle(e);
+    const name = (e.getAttribute('aria-label') || e.textContent || e.getAttribute('placeholder') || (e.labels && e.labels[0]?.textContent) || '').trim();
+    return {
+      tag: e.tagName,
+      testid: e.getAttribute('data-testid'),
+      name,
+      row: e.closest('[data-testid="agent-row"]')?.querySelector('strong')?.textContent ?? null,
+      visible: r.width > 1 && r.height > 1 && st.visibility !== 'hidden' && r.bottom > 0 && r.right > 0,
+    };
+  });
+/** mustFocus asserts the focus is on a visible control with a name, never the page. */
+async function mustFocus(after) {
+  const f = await focused();
+  assert(f, `after ${after}: the focus fell to the page (document.body)`);
+  assert(f.visible, `after ${after}: the focused ${f.tag} "${f.name}" is not visible`);
+  assert(f.name !== '', `after ${after}: the focused ${f.tag} has no name`);
+  return f;
+}
+/** press presses one key and checks where the focus went. */
+async function press(k, what = k) {
+  await page.keyboard.press(k);
+  return mustFocus(what);
+}
+/** tabTo presses Tab (or Shift+Tab) until the focus matches, checking every stop. */
+async function tabTo(match, what, back = false) {
+  for (let i = 0; i < 80; i++) {
+    const f = await press(back ? 'Shift+Tab' : 'Tab', `${back ? 'Shift+Tab' : 'Tab'} towards ${what}`);
+    if (match(f)) return f;
+  }
+  throw new Error(`the keyboard never reached ${what}`);
+}
+
 step('dashboard opens on the Login view', async () => {
   await page.goto(APP);
   await byId('login-button').waitFor();
@@ -146,6 +188,15 @@ step('log in through the simulator Approve page', async () => {
   await a11y('overview');
 });
 
+step('a new user sees the next step, not an empty chart', async () => {
+  await byId('first-run').filter({ hasText: 'Create your first agent' }).waitFor();
+  assert(!(await byId('balance-chart').isVisible()), 'a chart is drawn before there is any history');
+  assert((await page.getByText('not enough data yet').count()) === 0, 'two "no data" sentences');
+  const res = await page.request.get(new URL('/favicon.svg', APP).href);
+  assert(res.status() === 200, `favicon: HTTP ${res.status()}`);
+  assert((await page.locator('link[rel="icon"]').count()) === 1, 'no <link rel="icon">');
+});
+
 step('a low balance is flagged without reloading the page', async () => {
   await page.evaluate(() => {
     window.__e2eSamePage = true;
@@ -153,23 +204,58 @@ step('a low balance is flagged without reloading the page', async () => {
   await simPost('/__sim/balance', { balance: 1.5 });
   await byId('balance-warning').filter({ hasText: /low/i }).waitFor();
   await byId('balance-amount').filter({ hasText: '$1.50' }).waitFor();
+  await page.setViewportSize({ width: 420, height: 800 });
   await simPost('/__sim/balance', { balance: 0.3 });
   await byId('balance-warning').filter({ hasText: /critical/i }).waitFor();
   await a11y('overview, critical balance');
+  // The critical notice replaced the low one, and says the balance now.
+  await byId('notice').filter({ hasText: '$0.30' }).waitFor();
+  assert((await page.locator('[data-testid="notice"][data-kind="credits"]').count()) === 1, 'the low notice stayed beside the critical one');
+  await simPost('/__sim/balance', { balance: 0 });
+  await byId('notice').filter({ hasText: '$0.00 left' }).waitFor();
+  // No notice covers a control.
+  for (const n of await byId('notice').all()) {
+    const nb = await n.boundingBox();
+    for (const c of await page.locator('main button:visible, main a.button:visible').all()) {
+      const cb = await c.boundingBox();
+      assert(!(nb && cb && overlaps(nb, cb)), `a notice covers "${(await c.textContent())?.trim()}" at 420 px`);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   await simPost('/__sim/balance', { balance: 25 });
   await byId('balance-amount').filter({ hasText: '$25.00' }).waitFor();
   await byId('balance-warning').waitFor({ state: 'detached' });
   assert(await page.evaluate(() => window.__e2eSamePage === true), 'the page was reloaded');
 });
 
+step('a failed balance refresh keeps the last balance, saying when it was read', async () => {
+  await simPost('/__sim/faults', { method: 'GET', path: '/api/v1/credits/balance', status: 503 });
+  try {
+    await byId('balance-stale').filter({ hasText: /^\(as of \d{1,2}:\d{2}( [AP]M)?\) · couldn't refresh$/ }).waitFor();
+    await byId('balance-amount').filter({ hasText: '$25.00' }).waitFor();
+    assert((await page.getByText(/updated (just now|\d)/).count()) === 0, '"updated …" is shown beside a failed refresh');
+    await a11y('overview, balance refresh failing');
+  } finally {
+    await simPost('/__sim/faults', undefined, 'DELETE');
+  }
+  await byId('balance-stale').waitFor({ state: 'detached' });
+});
+
 step('the create form explains malformed input', async () => {
   await byId('nav-agents').click();
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: /name/i }).waitFor();
-  await byId('agent-name-input').fill(agentName);
+  const nameInput = byId('agent-name-input');
+  assert((await nameInput.getAttribute('aria-invalid')) === 'true', 'the empty name is not marked invalid');
+  const described = await nameInput.getAttribute('aria-describedby');
+  assert(described && (await page.locator(`#${described}`).textContent())?.match(/name/i), 'the name error is not tied to the field');
+  await nameInput.fill(agentName);
+  await byId('form-error').waitFor({ state: 'detached' });
+  assert((await nameInput.getAttribute('aria-invalid')) === 'false', 'the fixed name is still marked invalid');
   await byId('agent-env-input').fill('GREETING=hello\nnot a pair');
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: 'Line 2' }).waitFor();
+  assert((await byId('agent-env-input').getAttribute('aria-describedby'))?.includes('agent-env-error'), 'the env error is not tied to its field');
   await byId('agent-env-input').fill('GREETING=hello\nGREETING=again');
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: /already set on line 1/ }).waitFor();
@@ -189,6 +275,49 @@ step('connect the agent', async () => {
   await row().getByTestId('agent-disconnect').waitFor();
   await a11y('agents, connected');
   await page.screenshot({ path: join(SHOTS, 'agents.png'), fullPage: true });
+});
+
+step('the narrow header keeps the app name and two rows at most', async () => {
+  await page.setViewportSize({ width: 420, height: 800 });
+  try {
+    const name = await page.locator('header .name').boundingBox();
+    assert(name && name.width > 20, 'the app name is hidden at 420 px');
+    const theme = await page.locator('header button.theme').boundingBox();
+    const nav = await page.locator('header nav').boundingBox();
+    assert(theme && nav && theme.y + theme.height <= nav.y + 1, 'the theme button wrapped below the views');
+    const bar = await page.locator('header').boundingBox();
+    assert(bar && bar.height < 110, `the header is ${bar?.height} px tall at 420 px (a third row?)`);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SHOTS, 'agents-narrow-dark.png'), fullPage: true });
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+step('a failed action says one sentence; the raw answer is behind Details', async () => {
+  const id = await row().getAttribute('data-agent-id');
+  await row().getByTestId('agent-backups').click();
+  const panel = row().getByTestId('backups-panel');
+  await panel.waitFor();
+  await simPost('/__sim/faults', {
+    method: 'POST',
+    path: `/api/v1/milady/agents/${id}/snapshot`,
+    status: 502,
+    body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+    count: 1,
+  });
+  await panel.getByTestId('snapshot-now').click();
+  const sentence = panel.getByTestId('error-sentence');
+  await sentence.waitFor();
+  const said = (await sentence.textContent()) ?? '';
+  assert(/^Could not take a snapshot: /.test(said) && !/html|HTTP|502|:.*:/.test(said), `the error reads "${said}"`);
+  await a11y('agents, action failed');
+  await panel.getByText('Details').click();
+  await panel.getByTestId('error-details').waitFor();
+  await simPost('/__sim/faults', undefined, 'DELETE');
+  await row().getByTestId('agent-backups').click();
+  await panel.waitFor({ state: 'detached' });
 });
 
 step('chat streams the reply', async () => {
@@ -224,6 +353,32 @@ step('the chat input refuses more than 32 KiB', async () => {
   await byId('chat-input').fill('');
 });
 
+step('a chat message that fails is marked, and Retry sends it once', async () => {
+  const text = `retry me ${Date.now()}`;
+  let failOnce = true;
+  await page.route('**/api/chat**', (route) => {
+    if (failOnce && route.request().method() === 'POST') {
+      failOnce = false;
+      return route.fulfill({ status: 502, contentType: 'application/json', body: '{"error":"stream agent: HTTP 502: bad gateway"}' });
+    }
+    return route.fallback();
+  });
+  try {
+    await byId('chat-input').fill(text);
+    await byId('chat-send').click();
+    await byId('chat-failed').waitFor();
+    assert((await byId('chat-input').inputValue()) === '', 'the failed text was put back in the input (re-sending duplicates it)');
+    await a11y('chat, send failed');
+    await byId('chat-retry').click();
+    await page.locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` }).waitFor();
+    const mine = page.locator('[data-testid="chat-message"][data-role="user"]', { hasText: text });
+    assert((await mine.count()) === 1, `the message is shown ${await mine.count()} times`);
+    assert(!(await byId('chat-failed').isVisible()), 'the retried message is still marked failed');
+  } finally {
+    await page.unroute('**/api/chat**');
+  }
+});
+
 step('a heartbeat outage shows Reconnecting, then Connected again', async () => {
   await byId('nav-overview').click();
   await simPost('/__sim/heartbeat', { fail: 3 });
@@ -231,6 +386,36 @@ step('a heartbeat outage shows Reconnecting, then Connected again', async () => 
   await stateIs(/^Connected$/, Math.max(T, 90000));
   await byId('balance-amount').waitFor();
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+});
+
+step('an outage the app gave up on shows Connection lost, the last values, and Reconnect', async () => {
+  await simPost('/__sim/heartbeat', { fail: 1000 });
+  try {
+    await stateIs(/^Connection lost$/, Math.max(T, 60000));
+    await byId('overview-agent').filter({ hasText: agentName }).waitFor();
+    assert((await byId('last-heartbeat').textContent())?.trim() !== 'never', 'the last heartbeat was forgotten');
+    await byId('connection-error').getByTestId('error-sentence').waitFor();
+    await a11y('overview, connection lost');
+  } finally {
+    await simPost('/__sim/heartbeat', { fail: 0 });
+  }
+  await byId('reconnect').click();
+  await stateIs(/^Connected$/, Math.max(T, 60000));
+});
+
+step('a hung app shows Lost contact and disables the controls', async () => {
+  const pid = Number(process.env.MILADY_APP_PID);
+  assert(pid > 0, 'MILADY_APP_PID is not set');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await page.getByText('Lost contact with Milady Cloud').waitFor({ timeout: 15000 });
+    assert((await page.locator('main[inert]').count()) === 1, 'the controls stay usable while the app does not answer');
+    await a11y('lost contact');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await page.getByText('Lost contact with Milady Cloud').waitFor({ state: 'detached', timeout: 30000 });
+  await stateIs(/^Connected$/, Math.max(T, 60000));
 });
 
 step('backups: snapshot now, then restore it after confirming', async () => {
@@ -289,10 +474,110 @@ step('delete the agent after confirming', async () => {
 step('log out returns to the Login view', async () => {
   await byId('nav-settings').click();
   await byId('logout-button').waitFor();
+  await byId('user-email').filter({ hasText: '@' }).waitFor();
   await a11y('settings');
   await byId('logout-button').click();
   await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
+});
+
+const kbAgent = `kb-agent-${Date.now().toString(36)}`;
+const kbRow = (f) => f.row === kbAgent;
+
+step('keyboard only: log in', async () => {
+  await page.locator('h1').first().focus();
+  await mustFocus('the Login view');
+  await tabTo((f) => f.testid === 'login-button', 'Log in');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), press('Enter', 'Log in')]);
+  assert((await focused())?.testid === 'login-cancel', 'the focus did not move to Cancel');
+  await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await popup.locator('#approve').click();
+  await popup.locator('#result').filter({ hasText: /approved/i }).waitFor();
+  await popup.close();
+  await byId('nav-overview').waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  await mustFocus('logging in');
+});
+
+step('keyboard only: create an agent', async () => {
+  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link');
+  await press('Enter', 'opening Agents');
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  await tabTo((f) => f.testid === 'agent-name-input', 'the name field');
+  await page.keyboard.type(kbAgent);
+  await tabTo((f) => f.testid === 'agent-create', 'Create agent');
+  await press('Enter', 'Create agent');
+  await page.locator('[data-testid="agent-row"]', { hasText: kbAgent }).waitFor();
+  await mustFocus('the agent was created');
+});
+
+step('keyboard only: connect', async () => {
+  await tabTo((f) => f.testid === 'agent-connect' && kbRow(f), 'Connect', true);
+  await press('Enter', 'Connect');
+  await stateIs(/^Connected$/, Math.max(T, 120000));
+  const kb = page.locator('[data-testid="agent-row"]', { hasText: kbAgent });
+  await kb.getByTestId('agent-disconnect').waitFor();
+  await page.waitForTimeout(300);
+  const f = await mustFocus('connecting');
+  assert(kbRow(f), `after Connect the focus is on "${f.name}" outside the agent's row`);
+});
+
+step('keyboard only: chat', async () => {
+  await tabTo((f) => f.testid === 'nav-chat', 'the Chat link', true);
+  await press('Enter', 'opening Chat');
+  await tabTo((f) => f.testid === 'chat-input', 'the message field');
+  const text = `typed ${Date.now()}`;
+  await page.keyboard.type(text);
+  await press('Enter', 'sending');
+  await page.locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` }).waitFor();
+  await mustFocus('the reply');
+});
+
+step('keyboard only: snapshot and restore', async () => {
+  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link', true);
+  await press('Enter', 'opening Agents');
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  const kb = page.locator('[data-testid="agent-row"]', { hasText: kbAgent });
+  await tabTo((f) => f.testid === 'agent-backups' && kbRow(f), 'Backups');
+  await press('Space', 'opening Backups');
+  const panel = kb.getByTestId('backups-panel');
+  await panel.waitFor();
+  const before = await panel.getByTestId('backup-row').count();
+  await tabTo((f) => f.testid === 'snapshot-now' && kbRow(f), 'Snapshot now');
+  await press('Space', 'Snapshot now');
+  await panel.getByTestId('backup-row').nth(before).waitFor();
+  await panel.getByTestId('snapshot-now').filter({ hasText: 'Snapshot now' }).waitFor();
+  await mustFocus('the snapshot');
+  await tabTo((f) => f.name === 'Restore' && kbRow(f), 'Restore');
+  await press('Enter', 'Restore');
+  await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  assert((await focused())?.testid === 'confirm-cancel', 'the dialog did not focus Cancel');
+  await press('Escape', 'Escape in the dialog');
+  assert((await focused())?.name === 'Restore', 'Escape did not return the focus to Restore');
+  await press('Enter', 'Restore again');
+  await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Restore');
+  await press('Enter', 'confirming Restore');
+  await byId('notice').filter({ hasText: `${kbAgent} was restored` }).waitFor();
+  await mustFocus('the restore');
+});
+
+step('keyboard only: log out asks first, then says so', async () => {
+  await tabTo((f) => f.testid === 'nav-settings', 'the Settings link', true);
+  await press('Enter', 'opening Settings');
+  await tabTo((f) => f.testid === 'logout-button', 'Log out');
+  await press('Enter', 'Log out');
+  await byId('confirm-dialog').getByText(/disconnected after a final backup/).waitFor();
+  await a11y('log out dialog');
+  await press('Escape', 'Escape');
+  assert((await focused())?.testid === 'logout-button', 'Escape did not return the focus to Log out');
+  assert(await byId('nav-settings').isVisible(), 'Escape logged out');
+  await press('Enter', 'Log out again');
+  await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Log out');
+  await press('Enter', 'confirming Log out');
+  await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
+  await byId('notice').filter({ hasText: /^Logged out/ }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  await mustFocus('logging out');
 });
 
 step('no uncaught errors in the page', async () => {
