@@ -500,7 +500,7 @@ step('keyboard only: log in', async () => {
 });
 
 step('keyboard only: create an agent', async () => {
-  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link');
+  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link', true);
   await press('Enter', 'opening Agents');
   await page.locator('h1', { hasText: 'Agents' }).waitFor();
   await tabTo((f) => f.testid === 'agent-name-input', 'the name field');
