@@ -58,7 +58,10 @@ func creditsResponse(cv CreditsView) CreditsResponse {
 	b := *cv.Balance
 	lvl := cloud.LevelFor(b)
 	low, critical := lvl != cloud.CreditOK, lvl == cloud.CreditCritical
-	r.Balance, r.Low, r.Critical, r.TopUpURL = &b, &low, &critical, cloud.TopUpURL
+	r.Balance, r.Low, r.Critical, r.TopUpURL = &b, &low, &critical, cv.TopUpURL
+	if r.TopUpURL == "" {
+		r.TopUpURL = cloud.TopUpURL
+	}
 	return r
 }
 
@@ -102,7 +105,7 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 		return
 	}
 	prev := s.credits
-	cv := CreditsView{TopUpURL: cloud.TopUpURL, UpdatedAt: &now}
+	cv := CreditsView{TopUpURL: s.topUpURL(), UpdatedAt: &now}
 	if f.err != nil {
 		cv.Error = f.err.Error()
 		s.log.Warn("balance fetch failed", "err", f.err)

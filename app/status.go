@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/milady-ai/milady-cloud/cloud"
 )
@@ -35,7 +36,7 @@ func (s *Service) Status(_ context.Context) StatusView {
 		v.UserID, v.OrganizationID = &uid, &oid
 	}
 	if hasKey {
-		v.TopUpURL = cloud.TopUpURL
+		v.TopUpURL = s.topUpURL()
 	}
 	return v
 }
@@ -95,12 +96,26 @@ func (s *Service) publishSettings() {
 	s.hub.publish(Event{Type: EventSettings, Data: snap.Settings, Snapshot: snap})
 }
 
+// simTopUpPath is the simulator's own billing page, at the same path as
+// the real cloud's.
+const simTopUpPath = "/dashboard/settings?tab=billing"
+
+// topUpURL is where Top up leads: the real billing page, or under --sim the
+// simulator's, so a test run never sends anyone to the real cloud's.
+func (s *Service) topUpURL() string {
+	if s.opts.Sim && s.opts.BaseURL != "" {
+		return strings.TrimRight(s.opts.BaseURL, "/") + simTopUpPath
+	}
+	return cloud.TopUpURL
+}
+
 // OpenTopUp opens the billing page in the browser.
 func (s *Service) OpenTopUp() error {
+	u := s.topUpURL()
 	if s.opts.Opener == nil {
-		return errors.New("no browser available: open " + cloud.TopUpURL)
+		return errors.New("no browser available: open " + u)
 	}
-	return s.opts.Opener.Open(cloud.TopUpURL)
+	return s.opts.Opener.Open(u)
 }
 
 // Quit asks the app to shut down gracefully.

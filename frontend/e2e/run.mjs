@@ -213,13 +213,20 @@ step('a low balance is flagged without reloading the page', async () => {
   assert((await page.locator('[data-testid="notice"][data-kind="credits"]').count()) === 1, 'the low notice stayed beside the critical one');
   await simPost('/__sim/balance', { balance: 0 });
   await byId('notice').filter({ hasText: '$0.00 left' }).waitFor();
-  // No notice covers a control.
-  for (const n of await byId('notice').all()) {
-    const nb = await n.boundingBox();
-    for (const c of await page.locator('main button:visible, main a.button:visible').all()) {
-      const cb = await c.boundingBox();
-      assert(!(nb && cb && overlaps(nb, cb)), `a notice covers "${(await c.textContent())?.trim()}" at 420 px`);
-    }
+  // No notice covers a control (all boxes read at one moment).
+  const boxes = await page.evaluate(() => {
+    const box = (e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height, text: e.textContent?.trim() ?? '' };
+    };
+    return {
+      notices: [...document.querySelectorAll('[data-testid="notice"]')].map(box),
+      controls: [...document.querySelectorAll('main button, main a.button')].map(box).filter((b) => b.width > 0),
+    };
+  });
+  assert(boxes.notices.length > 0, 'no notice to check');
+  for (const n of boxes.notices) {
+    for (const c of boxes.controls) assert(!overlaps(n, c), `the notice "${n.text}" covers "${c.text}" at 420 px`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });
   await simPost('/__sim/balance', { balance: 25 });
@@ -555,6 +562,8 @@ step('keyboard only: snapshot and restore', async () => {
   await press('Escape', 'Escape in the dialog');
   assert((await focused())?.name === 'Restore', 'Escape did not return the focus to Restore');
   await press('Enter', 'Restore again');
+  await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-cancel');
   await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Restore');
   await press('Enter', 'confirming Restore');
   await byId('notice').filter({ hasText: `${kbAgent} was restored` }).waitFor();
@@ -572,6 +581,8 @@ step('keyboard only: log out asks first, then says so', async () => {
   assert((await focused())?.testid === 'logout-button', 'Escape did not return the focus to Log out');
   assert(await byId('nav-settings').isVisible(), 'Escape logged out');
   await press('Enter', 'Log out again');
+  await byId('confirm-dialog').getByText(/disconnected after a final backup/).waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-cancel');
   await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Log out');
   await press('Enter', 'confirming Log out');
   await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
