@@ -10,6 +10,7 @@
 //                    without it the control calls skip verification (loopback test only)
 //   MILADY_CHROMIUM  browser binary (default /usr/bin/chromium)
 //   MILADY_E2E_TIMEOUT_MS  default wait per step (default 30000)
+//   MILADY_E2E_BAD_CONFIG_URL  a second app started with a corrupt config file
 //   MILADY_APP_PID   the app's process, stopped for a while to show "Lost contact"
 //
 // Prints one line per step and a last line "N passed, N failed"; exits 1 on failure.
@@ -161,6 +162,23 @@ step('dashboard opens on the Login view', async () => {
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
   assert(await byId('sim-badge').isVisible(), 'the SIMULATOR badge is missing in --sim mode');
   await a11y('logged out');
+});
+
+step('a corrupt config file is named on the Login view, with its error', async () => {
+  const bad = process.env.MILADY_E2E_BAD_CONFIG_URL;
+  assert(bad, 'the second app (with a corrupt config) did not start');
+  const other = await context.newPage();
+  try {
+    await other.goto(bad);
+    const note = other.getByTestId('config-error');
+    await note.waitFor();
+    const text = (await note.textContent()) ?? '';
+    assert(/milady\.json/.test(text), `the note does not name the file: ${text}`);
+    assert(/only until the app quits/.test(text), `the note does not say the login will not be remembered: ${text}`);
+    await checkA11y(other, 'login with a corrupt config', axeTally);
+  } finally {
+    await other.close();
+  }
 });
 
 step('a pending login can be cancelled', async () => {

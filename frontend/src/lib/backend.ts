@@ -244,13 +244,14 @@ export function backoffMs(attempt: number): number {
 
 /**
  * stallTimeoutMs is how long the event stream may stay silent before the
- * app is taken for hung: two ping intervals (as the app announces them in
- * X-Ping-Interval-Ms; 15 s when it does not) and a margin.
+ * app is taken for hung: one ping interval (as the app announces it in
+ * X-Ping-Interval-Ms; 15 s when it does not) and a margin for a busy
+ * machine, so a 20 s hang is noticed with the default interval.
  */
 export function stallTimeoutMs(header: string | null): number {
   const n = Number(header);
   const ping = Number.isFinite(n) && n > 0 ? n : 15_000;
-  return 2 * ping + 2000;
+  return ping + Math.max(3000, ping / 4);
 }
 
 /** createRestBackend talks to the local REST API (§9) and its SSE stream. */
@@ -366,7 +367,7 @@ export function createRestBackend(deps: RestDeps): Backend {
       const ctl = new AbortController();
       abort = ctl;
       // A hung app keeps the connection open but sends nothing, not even
-      // its ": ping" comments: after two silent intervals the stream is
+      // its ": ping" comments: after a silent interval and a margin the stream is
       // dropped and retried, which shows "Lost contact".
       let stalled = false;
       let watchdog: unknown = null;
