@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainError } from './words';
+import { explainError, splitNotice } from './words';
 import {
   ago,
   balanceLevel,
@@ -154,5 +154,20 @@ describe('explainError', () => {
     expect(gw.sentence).toMatch(/^Could not take a snapshot: Eliza Cloud is having trouble/);
     expect(gw.sentence).not.toMatch(/html|502/);
     expect(explainError(Object.assign(new Error('name is required'), { status: 400 }), 'x')).toEqual({ sentence: 'name is required', details: '' });
+  });
+});
+
+describe('splitNotice', () => {
+  it('moves an error chain behind Details and keeps plain notices whole', () => {
+    expect(
+      splitNotice('Backup of your agent failed: snapshot agent 2843438a-c0c7-48ff-86d7-1a86e050aac0: HTTP 502: <html><body>'),
+    ).toEqual({
+      sentence: 'Backup of your agent failed.',
+      details: 'snapshot agent 2843438a-c0c7-48ff-86d7-1a86e050aac0: HTTP 502: <html><body>',
+    });
+    expect(splitNotice('Eliza Cloud credits are low: $1.50 left. Top up.')).toEqual({
+      sentence: 'Eliza Cloud credits are low: $1.50 left. Top up.',
+      details: '',
+    });
   });
 });

@@ -89,3 +89,18 @@ export function explainError(e: unknown, doing: string): Explained {
   }
   return { sentence, details: raw };
 }
+
+/**
+ * splitNotice keeps a notice readable when the app put an error chain in
+ * it ("Backup of your agent failed: snapshot agent …: HTTP 502: <html>…"):
+ * the words before the chain become the sentence, the chain goes to Details.
+ */
+export function splitNotice(message: string): Explained {
+  const i = message.indexOf(': ');
+  if (i < 0) return { sentence: message, details: '' };
+  const rest = message.slice(i + 2);
+  const technical = /HTTP \d{3}|<[a-z!]|[0-9a-f]{8}-[0-9a-f]{4}-|: .*: |unexpected|EOF|dial |tcp /i.test(rest);
+  if (!technical) return { sentence: message, details: '' };
+  const head = message.slice(0, i).trim();
+  return { sentence: /[.!?]$/.test(head) ? head : `${head}.`, details: rest };
+}
