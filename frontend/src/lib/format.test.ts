@@ -165,6 +165,9 @@ describe('splitNotice', () => {
       sentence: 'Backup of your agent failed.',
       details: 'snapshot agent 2843438a-c0c7-48ff-86d7-1a86e050aac0: HTTP 502: <html><body>',
     });
+    expect(splitNotice('Lost the connection to x and could not reconnect. Open Milady Cloud to connect again.').sentence).toBe(
+      'Lost the connection to x and could not reconnect. Use Reconnect on the Overview to connect again.',
+    );
     expect(splitNotice('Eliza Cloud credits are low: $1.50 left. Top up.')).toEqual({
       sentence: 'Eliza Cloud credits are low: $1.50 left. Top up.',
       details: '',

@@ -96,6 +96,9 @@ export function explainError(e: unknown, doing: string): Explained {
  * the words before the chain become the sentence, the chain goes to Details.
  */
 export function splitNotice(message: string): Explained {
+  // The desktop notification's advice makes no sense to a user who is
+  // already in the dashboard.
+  message = message.replace('Open Milady Cloud to connect again.', 'Use Reconnect on the Overview to connect again.');
   const i = message.indexOf(': ');
   if (i < 0) return { sentence: message, details: '' };
   const rest = message.slice(i + 2);
