@@ -98,7 +98,7 @@ func TestLoginInTmux(t *testing.T) {
 	})
 	sid := url.FindStringSubmatch(screen)[1]
 	call(t, sim, "POST", simURL+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
-	done := regexp.MustCompile(`✓ Logged in as (\S+)`)
+	done := regexp.MustCompile(`✓ Logged in as (\S+@\S+)`)
 	apptest.Eventually(t, pollBound, "Logged in as … and exit 0", func() bool {
 		s := capture()
 		return done.MatchString(s) && strings.Contains(s, "exit=0")

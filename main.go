@@ -201,6 +201,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		AllowedOrigins: splitList(os.Getenv("MILADY_ALLOWED_ORIGINS")),
 		Dashboard:      dashboardFS(),
 		Logger:         logger.With("component", "api"),
+		PingInterval:   pingInterval(logger),
 	})
 	srv := httpserve.New(handler, httpserve.Options{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)})
 	// Event streams never end by themselves; Shutdown would wait for them
@@ -525,4 +526,20 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// pingInterval is the event stream's keep-alive interval: the default
+// unless MILADY_SSE_PING_MS sets another (the browser e2e shortens it so a
+// hung app is noticed in seconds). A bad value is reported and ignored.
+func pingInterval(logger *slog.Logger) time.Duration {
+	v := os.Getenv("MILADY_SSE_PING_MS")
+	if v == "" {
+		return 0
+	}
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 100 || ms > 600_000 {
+		logger.Warn("ignoring MILADY_SSE_PING_MS: want milliseconds between 100 and 600000", "value", v)
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
 }

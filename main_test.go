@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -487,4 +488,23 @@ func waitHealth(t *testing.T, p *testbin.Proc, base string) {
 		}
 	}
 	t.Fatalf("%s/api/health did not answer within %s (exited: %t)", base, startBound, p.Exited())
+}
+
+// TestPingInterval: MILADY_SSE_PING_MS shortens the event stream's ping
+// (the browser e2e relies on it to notice a hung app in seconds); a bad
+// value is ignored, leaving the default.
+func TestPingInterval(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for v, want := range map[string]time.Duration{
+		"":      0,
+		"2000":  2 * time.Second,
+		"50":    0,
+		"abc":   0,
+		"-1000": 0,
+	} {
+		t.Setenv("MILADY_SSE_PING_MS", v)
+		if got := pingInterval(logger); got != want {
+			t.Errorf("MILADY_SSE_PING_MS=%q: %v, want %v", v, got, want)
+		}
+	}
 }

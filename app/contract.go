@@ -23,13 +23,15 @@ import (
 // it, so an older state can never replace a newer one. 0 means unnumbered
 // (test doubles); faces accept those.
 type Snapshot struct {
-	Seq             uint64       `json:"seq"`
-	Version         string       `json:"version"`
-	Sim             bool         `json:"sim"`
-	BaseURL         string       `json:"baseUrl"`
-	LoggedIn        bool         `json:"loggedIn"`
-	KeyPrefix       string       `json:"keyPrefix,omitempty"`
-	UserID          string       `json:"userId,omitempty"`
+	Seq       uint64 `json:"seq"`
+	Version   string `json:"version"`
+	Sim       bool   `json:"sim"`
+	BaseURL   string `json:"baseUrl"`
+	LoggedIn  bool   `json:"loggedIn"`
+	KeyPrefix string `json:"keyPrefix,omitempty"`
+	UserID    string `json:"userId,omitempty"`
+	// UserEmail is shown in Settings: a person knows their email, not their id.
+	UserEmail       string       `json:"userEmail,omitempty"`
 	OrganizationID  string       `json:"organizationId,omitempty"`
 	Connection      cloud.State  `json:"connection"`
 	Credits         CreditsView  `json:"credits"`

@@ -51,10 +51,10 @@ func (p *creditsCache) setOwner(c *cloud.Client) {
 }
 
 // reset forgets the balance (log-out).
-func (p *creditsCache) reset() {
+func (p *creditsCache) reset(topUpURL string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.view, p.flight, p.owner = CreditsView{TopUpURL: cloud.TopUpURL}, nil, nil
+	p.view, p.flight, p.owner = CreditsView{TopUpURL: topUpURL}, nil, nil
 }
 
 // cached decides whether a read may be answered from the cache: at most
@@ -141,7 +141,7 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	defer cancel()
 	f.balance, f.err = c.Balance(ctx)
 	now := s.clk.Now()
-	cv := CreditsView{TopUpURL: cloud.TopUpURL, UpdatedAt: &now}
+	cv := CreditsView{TopUpURL: s.topUpURL(), UpdatedAt: &now}
 	if f.err != nil {
 		cv.Error = f.err.Error()
 		s.log.Warn("balance fetch failed", "err", f.err)

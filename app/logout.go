@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"time"
-
-	"github.com/milady-ai/milady-cloud/cloud"
 )
 
 // completeLogin makes a key that just arrived the app's credential: (1) it
@@ -80,12 +78,12 @@ func (s *Service) Logout(ctx context.Context) error {
 	_ = s.db.DeleteSecret(dctx, secretEnabled)
 	_ = s.db.SetFlag(dctx, flagLoggedOut, "1")
 	wasIn := s.sess.clear()
-	s.credits.reset()
+	s.credits.reset(s.topUpURL())
 	s.login.setView(LoginView{Status: "idle"})
 	if wasIn {
 		s.log.Info("logged out of Eliza Cloud")
 	}
 	s.publish(EventLogin, LoginEvent{Status: "logged_out"})
-	s.publish(EventCredits, CreditsView{TopUpURL: cloud.TopUpURL})
+	s.publish(EventCredits, CreditsView{TopUpURL: s.topUpURL()})
 	return nil
 }

@@ -92,7 +92,7 @@ func New(opts Options) (*Service, error) {
 	s.history = newHistory(s.log)
 	s.notices = newNotices()
 	s.login = newLoginFlow()
-	s.credits.view = CreditsView{TopUpURL: cloud.TopUpURL}
+	s.credits.view = CreditsView{TopUpURL: s.topUpURL()}
 	s.settings.init(opts.Config, opts.Autostart)
 	if err := opts.Config.Err(); err != nil {
 		s.log.Error("config file unreadable; running logged out", "err", err)

@@ -94,6 +94,7 @@ func (p *session) fill(snap *Snapshot) {
 	snap.IdentityChecked = p.identityTried
 	if p.identity != nil && p.identityOK {
 		snap.UserID, snap.OrganizationID = p.identity.UserID, p.identity.OrganizationID
+		snap.UserEmail = p.identity.Email
 	}
 }
 

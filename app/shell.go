@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/milady-ai/milady-cloud/cloud"
@@ -72,12 +73,26 @@ func (s *Service) Quit() {
 // the last browser open it does nothing and still succeeds: the page is
 // already opening.
 func (s *Service) OpenTopUp() error {
+	u := s.topUpURL()
 	if s.opts.Opener == nil {
-		return errors.New("no browser available: open " + cloud.TopUpURL)
+		return errors.New("no browser available: open " + u)
 	}
 	if !s.shell.opens.allow(s.clk.Now()) {
 		s.log.Debug("top-up page opened moments ago; not opening it again")
 		return nil
 	}
-	return s.opts.Opener.Open(cloud.TopUpURL)
+	return s.opts.Opener.Open(u)
+}
+
+// simTopUpPath is the simulator's own billing page, at the same path as
+// the real cloud's.
+const simTopUpPath = "/dashboard/settings?tab=billing"
+
+// topUpURL is where Top up leads: the real billing page, or under --sim the
+// simulator's, so a demo never sends anyone to the real cloud's.
+func (s *Service) topUpURL() string {
+	if s.opts.Sim && s.opts.BaseURL != "" {
+		return strings.TrimRight(s.opts.BaseURL, "/") + simTopUpPath
+	}
+	return cloud.TopUpURL
 }

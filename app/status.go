@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-
-	"github.com/milady-ai/milady-cloud/cloud"
 )
 
 // Status answers GET /api/cloud/status with Milady's reason semantics: the
@@ -36,7 +34,7 @@ func (s *Service) Status(_ context.Context) StatusView {
 		v.UserID, v.OrganizationID = &uid, &oid
 	}
 	if hasKey {
-		v.TopUpURL = cloud.TopUpURL
+		v.TopUpURL = s.topUpURL()
 	}
 	return v
 }

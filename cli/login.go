@@ -77,8 +77,8 @@ func runLogin(ctx context.Context, e *Env, args []string) int {
 		case "authenticated":
 			sp.Stop()
 			who := "key " + r.KeyPrefix + "…"
-			if s, err := c.snapshot(context.WithoutCancel(ctx)); err == nil && s.Email != "" {
-				who = s.Email
+			if email := c.accountEmail(context.WithoutCancel(ctx)); email != "" {
+				who = email
 			}
 			fmt.Fprintf(e.Stdout, "%s Logged in as %s\n", st.green("✓"), who)
 			return ExitOK
@@ -110,4 +110,27 @@ func cancelLogin(e *Env, c *client) int {
 	}
 	fmt.Fprintln(e.Stderr, "Login cancelled.")
 	return ExitInterrupted
+}
+
+// accountEmail waits briefly for the instance's identity check, which runs
+// right after a login completes, and returns the account's email ("" when
+// the account has none or the check does not finish in time).
+func (c *client) accountEmail(ctx context.Context) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s, err := c.snapshot(ctx)
+		if err == nil && (s.Email != "" || s.IdentityChecked) {
+			return s.Email
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ""
+		case <-t.C:
+		}
+	}
 }

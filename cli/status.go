@@ -18,8 +18,11 @@ type snapshot struct {
 	KeyPrefix      string `json:"keyPrefix"`
 	UserID         string `json:"userId"`
 	OrganizationID string `json:"organizationId"`
-	Email          string `json:"email"`
-	Connection     struct {
+	Email          string `json:"userEmail"`
+	// IdentityChecked: the instance has asked the cloud who the key belongs
+	// to, so an empty Email means the account has none.
+	IdentityChecked bool `json:"identityChecked"`
+	Connection      struct {
 		State           string     `json:"state"`
 		AgentID         string     `json:"agentId"`
 		AgentName       string     `json:"agentName"`

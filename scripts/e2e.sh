@@ -7,8 +7,10 @@ BIN=$(realpath "${1:-build/bin/milady-cloud}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
 APP_PID=""
+BAD_PID=""
 cleanup() {
   [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
+  [ -n "$BAD_PID" ] && kill "$BAD_PID" 2>/dev/null && wait "$BAD_PID" 2>/dev/null || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -18,12 +20,14 @@ mkdir -p -m 700 "$TMP/state/sim"
 cat > "$TMP/state/sim/milady.json" <<JSON
 {
   // written by scripts/e2e.sh: short intervals so outages show in seconds
-  "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2 },
+  "cloud": { "bridge": { "heartbeatIntervalMs": 1000, "reconnectIntervalMs": 500, "maxHeartbeatFailures": 2, "maxReconnectAttempts": 3 },
              "backup": { "autoBackupIntervalMs": 5000 } },
   "desktop": { "creditsPollIntervalMs": 1000 },
 }
 JSON
 export MILADY_CONFIG_PATH="$TMP/milady.json" MILADY_STATE_DIR="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg"
+# A ping every 2 s, so the dashboard notices a hung (SIGSTOPped) app in ~5 s.
+export MILADY_SSE_PING_MS=2000
 unset DISPLAY WAYLAND_DISPLAY MILADY_API_TOKEN
 "$BIN" --headless --sim --port 0 >"$TMP/app.out" 2>"$TMP/app.log" &
 APP_PID=$!
@@ -37,13 +41,29 @@ done
 [ -n "$URL" ] || { echo "e2e: the app did not print its URL"; cat "$TMP/app.log"; exit 1; }
 SIM_URL=$(grep -o 'SIMULATOR MODE[^"]*"[^ ]* url=https://127.0.0.1:[0-9]*' "$TMP/app.log" | grep -o 'https://127.0.0.1:[0-9]*' | head -1 || true)
 [ -n "$SIM_URL" ] || SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$TMP/app.log" | head -1)
+# A second app whose config file is corrupt: the Login view must say which
+# file and why, and that a login will not be remembered.
+mkdir -p -m 700 "$TMP/bad/state/sim"
+printf '{ "cloud": { not json' > "$TMP/bad/state/sim/milady.json"
+MILADY_STATE_DIR="$TMP/bad/state" MILADY_CONFIG_PATH="$TMP/bad/milady.json" \
+  "$BIN" --headless --sim --port 0 >"$TMP/bad.out" 2>"$TMP/bad.log" &
+BAD_PID=$!
+BAD_URL=""
+for _ in $(seq 1 200); do
+  BAD_URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/bad.out" | head -1 || true)
+  [ -n "$BAD_URL" ] && break
+  kill -0 "$BAD_PID" 2>/dev/null || break
+  sleep 0.1
+done
+export MILADY_E2E_BAD_CONFIG_URL="$BAD_URL"
+
 # Screenshots go to build/e2e-screenshots so a test run leaves the tree
 # clean; `make screenshots` refreshes the committed ones the README shows.
 if [ "${UPDATE_SCREENSHOTS:-}" != 1 ]; then
   export MILADY_E2E_SHOTS="$ROOT/build/e2e-screenshots"
   mkdir -p "$MILADY_E2E_SHOTS"
 fi
-export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem"
+export MILADY_E2E_URL="$URL" MILADY_SIM_URL="$SIM_URL" MILADY_SIM_CA="$TMP/state/sim-ca.pem" MILADY_APP_PID="$APP_PID"
 echo "e2e: app $MILADY_E2E_URL, simulator $MILADY_SIM_URL"
 status=0
 (cd "$ROOT/frontend" && node e2e/run.mjs) || status=$?

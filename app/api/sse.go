@@ -86,6 +86,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := s.b.Subscribe()
 	defer sub.Close()
+	// The dashboard treats a stream silent for two intervals as a hung app
+	// ("Lost contact"), so it needs to know the interval.
+	w.Header().Set("X-Ping-Interval-Ms", strconv.FormatInt(s.ping.Milliseconds(), 10))
 	sse := startSSE(w)
 	first := true
 	// write sends one event; false ends the stream.

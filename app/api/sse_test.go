@@ -125,7 +125,11 @@ func TestEventsPing(t *testing.T) {
 	f := newFake()
 	srv := newTestServer(t, f, func(o *Options) { o.PingInterval = 5 * time.Millisecond })
 	f.sub.Ch <- app.Event{Type: app.EventSnapshot, Data: app.Snapshot{}}
-	_, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
+	res, sse, _ := openStream(t, srv.URL+"/api/cloud/events", "GET", "")
+	// The dashboard times the stream out after two silent intervals.
+	if got := res.Header.Get("X-Ping-Interval-Ms"); got != "5" {
+		t.Fatalf("X-Ping-Interval-Ms = %q, want 5", got)
+	}
 	comments := make(chan string, 64)
 	sse.OnComment = func(c string) {
 		select {

@@ -123,6 +123,11 @@ func Run(opts Options) (err error) {
 		LogLevel:           logger.INFO,
 		LogLevelProduction: logger.WARNING,
 		OnStartup: func(ctx context.Context) {
+			// wails.Run installed its own handler, which prints "Ctrl+C
+			// detected" on stderr for every SIGTERM; ours above already
+			// quits cleanly and logs it, so take the signals back.
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			em.set(ctx)
 			win.set(ctx)
 			facade.startup(ctx)

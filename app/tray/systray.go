@@ -80,6 +80,7 @@ func (t *Tray) Start() (ok bool) {
 		ready <- cl
 	}
 	onExit := func() { t.log.Debug("tray: systray exited") }
+	routeStdlog(t.log)
 	t.stopReg = startRegistrar(t.log) // listening before systray starts closes its race
 
 	if ownThread {

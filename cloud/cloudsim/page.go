@@ -132,3 +132,33 @@ func (s *Server) renderLogin(w http.ResponseWriter, data loginPageData) {
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+// billingPage stands in for {site}/dashboard/settings?tab=billing, where
+// the app's Top up leads under --sim: it says where the user is and how to
+// change the simulated balance, and never points at the real cloud.
+const billingPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Eliza Cloud — Billing (simulator)</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}
+.notice{background:#fff4d6;border:1px solid #e0b84c;padding:.75rem 1rem;border-radius:6px}
+code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}
+</style>
+</head>
+<body>
+<h1>Billing</h1>
+<p class="notice" id="sim-notice">This is the <strong>offline Eliza Cloud simulator</strong>: there is nothing to pay. On the real Eliza Cloud this page tops up your credits.</p>
+<p>To change the simulated balance, <code>POST /__sim/balance</code> with <code>{"balance": 25}</code>.</p>
+</body>
+</html>
+`
+
+// handleBillingPage serves billingPage.
+func (s *Server) handleBillingPage(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(billingPage))
+}

@@ -44,6 +44,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("POST "+p+"/{id}/stream", s.handleStream)
 		mux.HandleFunc("POST "+p+"/{id}/pairing-token", s.handlePairingToken)
 	}
+	mux.HandleFunc("GET /dashboard/settings", s.handleBillingPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		plainError(w, http.StatusNotFound, "Not found")
 	})

@@ -10,6 +10,8 @@
 //                    without it the control calls skip verification (loopback test only)
 //   MILADY_CHROMIUM  browser binary (default /usr/bin/chromium)
 //   MILADY_E2E_TIMEOUT_MS  default wait per step (default 30000)
+//   MILADY_E2E_BAD_CONFIG_URL  a second app started with a corrupt config file
+//   MILADY_APP_PID   the app's process, stopped for a while to show "Lost contact"
 //
 // Prints one line per step and a last line "N passed, N failed"; exits 1 on failure.
 
@@ -20,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { AxeTally, checkA11y } from './axe.mjs';
 
 const APP = process.env.MILADY_E2E_URL;
 const SIM = process.env.MILADY_SIM_URL;
@@ -38,12 +41,12 @@ const simCA = process.env.MILADY_SIM_CA
   : undefined;
 
 /** simPost calls the simulator's control API. */
-function simPost(path, body) {
+function simPost(path, body, method = 'POST') {
   const url = new URL(path, SIM);
-  const payload = JSON.stringify(body);
+  const payload = body === undefined ? '' : JSON.stringify(body);
   const mod = url.protocol === 'https:' ? https : http;
   const opts = {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
     // The simulator's certificate is self-signed: trust the given CA, or
     // (test only, loopback) skip verification when none was given.
@@ -68,6 +71,9 @@ function simPost(path, body) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+
+/** overlaps reports whether two bounding boxes intersect. */
+const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 // ------------------------------------------------------------ runner
 
@@ -105,21 +111,81 @@ page.on('console', (m) => {
 });
 
 const byId = (id) => page.getByTestId(id);
+const axeTally = new AxeTally();
+/** a11y runs axe on the page as it is now (light/dark × 1280/420 px). */
+const a11y = (label) => checkA11y(page, label, axeTally);
 const stateIs = (re, timeout = T) => byId('connection-state').filter({ hasText: re }).waitFor({ timeout });
 const agentName = `e2e-agent-${Date.now().toString(36)}`;
 const row = () => page.locator(`[data-testid="agent-row"]`, { hasText: agentName });
+
+/** focused describes document.activeElement (null when it is the page itself). */
+const focused = () =>
+  page.evaluate(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body || e === document.documentElement) return null;
+    const r = e.getBoundingClientRect();
+    const st = getComputedStyle(e);
+    const name = (e.getAttribute('aria-label') || e.textContent || e.getAttribute('placeholder') || (e.labels && e.labels[0]?.textContent) || '').trim();
+    return {
+      tag: e.tagName,
+      testid: e.getAttribute('data-testid'),
+      name,
+      row: e.closest('[data-testid="agent-row"]')?.querySelector('strong')?.textContent ?? null,
+      visible: r.width > 1 && r.height > 1 && st.visibility !== 'hidden' && r.bottom > 0 && r.right > 0,
+    };
+  });
+/** mustFocus asserts the focus is on a visible control with a name, never the page. */
+async function mustFocus(after) {
+  const f = await focused();
+  assert(f, `after ${after}: the focus fell to the page (document.body)`);
+  assert(f.visible, `after ${after}: the focused ${f.tag} "${f.name}" is not visible`);
+  assert(f.name !== '', `after ${after}: the focused ${f.tag} has no name`);
+  return f;
+}
+/** press presses one key and checks where the focus went. */
+async function press(k, what = k) {
+  await page.keyboard.press(k);
+  return mustFocus(what);
+}
+/** tabTo presses Tab (or Shift+Tab) until the focus matches, checking every stop. */
+async function tabTo(match, what, back = false) {
+  for (let i = 0; i < 80; i++) {
+    const f = await press(back ? 'Shift+Tab' : 'Tab', `${back ? 'Shift+Tab' : 'Tab'} towards ${what}`);
+    if (match(f)) return f;
+  }
+  throw new Error(`the keyboard never reached ${what}`);
+}
 
 step('dashboard opens on the Login view', async () => {
   await page.goto(APP);
   await byId('login-button').waitFor();
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
   assert(await byId('sim-badge').isVisible(), 'the SIMULATOR badge is missing in --sim mode');
+  await a11y('logged out');
+});
+
+step('a corrupt config file is named on the Login view, with its error', async () => {
+  const bad = process.env.MILADY_E2E_BAD_CONFIG_URL;
+  assert(bad, 'the second app (with a corrupt config) did not start');
+  const other = await context.newPage();
+  try {
+    await other.goto(bad);
+    const note = other.getByTestId('config-error');
+    await note.waitFor();
+    const text = (await note.textContent()) ?? '';
+    assert(/milady\.json/.test(text), `the note does not name the file: ${text}`);
+    assert(/only until the app quits/.test(text), `the note does not say the login will not be remembered: ${text}`);
+    await checkA11y(other, 'login with a corrupt config', axeTally);
+  } finally {
+    await other.close();
+  }
 });
 
 step('a pending login can be cancelled', async () => {
   const [popup] = await Promise.all([page.waitForEvent('popup'), byId('login-button').click()]);
   await byId('login-waiting').waitFor();
   await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await a11y('login waiting');
   await byId('login-cancel').click();
   await byId('login-button').waitFor();
   await popup.close();
@@ -137,6 +203,16 @@ step('log in through the simulator Approve page', async () => {
   await popup.close();
   await byId('nav-overview').waitFor();
   await byId('balance-amount').filter({ hasText: /^\$\d/ }).waitFor();
+  await a11y('overview');
+});
+
+step('a new user sees the next step, not an empty chart', async () => {
+  await byId('first-run').filter({ hasText: 'Create your first agent' }).waitFor();
+  assert(!(await byId('balance-chart').isVisible()), 'a chart is drawn before there is any history');
+  assert((await page.getByText('not enough data yet').count()) === 0, 'two "no data" sentences');
+  const res = await page.request.get(new URL('/favicon.svg', APP).href);
+  assert(res.status() === 200, `favicon: HTTP ${res.status()}`);
+  assert((await page.locator('link[rel="icon"]').count()) === 1, 'no <link rel="icon">');
 });
 
 step('a low balance is flagged without reloading the page', async () => {
@@ -146,25 +222,69 @@ step('a low balance is flagged without reloading the page', async () => {
   await simPost('/__sim/balance', { balance: 1.5 });
   await byId('balance-warning').filter({ hasText: /low/i }).waitFor();
   await byId('balance-amount').filter({ hasText: '$1.50' }).waitFor();
+  await page.setViewportSize({ width: 420, height: 800 });
   await simPost('/__sim/balance', { balance: 0.3 });
   await byId('balance-warning').filter({ hasText: /critical/i }).waitFor();
+  await a11y('overview, critical balance');
+  // The critical notice replaced the low one, and says the balance now.
+  await byId('notice').filter({ hasText: '$0.30' }).waitFor();
+  assert((await page.locator('[data-testid="notice"][data-kind="credits"]').count()) === 1, 'the low notice stayed beside the critical one');
+  await simPost('/__sim/balance', { balance: 0 });
+  await byId('notice').filter({ hasText: '$0.00 left' }).waitFor();
+  // No notice covers a control (all boxes read at one moment).
+  const boxes = await page.evaluate(() => {
+    const box = (e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height, text: e.textContent?.trim() ?? '' };
+    };
+    return {
+      notices: [...document.querySelectorAll('[data-testid="notice"]')].map(box),
+      controls: [...document.querySelectorAll('main button, main a.button')].map(box).filter((b) => b.width > 0),
+    };
+  });
+  assert(boxes.notices.length > 0, 'no notice to check');
+  for (const n of boxes.notices) {
+    for (const c of boxes.controls) assert(!overlaps(n, c), `the notice "${n.text}" covers "${c.text}" at 420 px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   await simPost('/__sim/balance', { balance: 25 });
   await byId('balance-amount').filter({ hasText: '$25.00' }).waitFor();
   await byId('balance-warning').waitFor({ state: 'detached' });
   assert(await page.evaluate(() => window.__e2eSamePage === true), 'the page was reloaded');
 });
 
+step('a failed balance refresh keeps the last balance, saying when it was read', async () => {
+  await simPost('/__sim/faults', { method: 'GET', path: '/api/v1/credits/balance', status: 503 });
+  try {
+    await byId('balance-stale').filter({ hasText: /^\(as of \d{1,2}:\d{2}( [AP]M)?\) · couldn't refresh$/ }).waitFor();
+    await byId('balance-amount').filter({ hasText: '$25.00' }).waitFor();
+    assert((await page.getByText(/updated (just now|\d)/).count()) === 0, '"updated …" is shown beside a failed refresh');
+    await a11y('overview, balance refresh failing');
+  } finally {
+    await simPost('/__sim/faults', undefined, 'DELETE');
+  }
+  await byId('balance-stale').waitFor({ state: 'detached' });
+});
+
 step('the create form explains malformed input', async () => {
   await byId('nav-agents').click();
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: /name/i }).waitFor();
-  await byId('agent-name-input').fill(agentName);
+  const nameInput = byId('agent-name-input');
+  assert((await nameInput.getAttribute('aria-invalid')) === 'true', 'the empty name is not marked invalid');
+  const described = await nameInput.getAttribute('aria-describedby');
+  assert(described && (await page.locator(`#${described}`).textContent())?.match(/name/i), 'the name error is not tied to the field');
+  await nameInput.fill(agentName);
+  await byId('form-error').waitFor({ state: 'detached' });
+  assert((await nameInput.getAttribute('aria-invalid')) === 'false', 'the fixed name is still marked invalid');
   await byId('agent-env-input').fill('GREETING=hello\nnot a pair');
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: 'Line 2' }).waitFor();
+  assert((await byId('agent-env-input').getAttribute('aria-describedby'))?.includes('agent-env-error'), 'the env error is not tied to its field');
   await byId('agent-env-input').fill('GREETING=hello\nGREETING=again');
   await byId('agent-create').click();
   await byId('form-error').filter({ hasText: /already set on line 1/ }).waitFor();
+  await a11y('create form with an error');
 });
 
 step('create an agent', async () => {
@@ -178,7 +298,51 @@ step('connect the agent', async () => {
   await row().getByTestId('agent-connect').click();
   await stateIs(/^Connected$/, Math.max(T, 120000));
   await row().getByTestId('agent-disconnect').waitFor();
+  await a11y('agents, connected');
   await page.screenshot({ path: join(SHOTS, 'agents.png'), fullPage: true });
+});
+
+step('the narrow header keeps the app name and two rows at most', async () => {
+  await page.setViewportSize({ width: 420, height: 800 });
+  try {
+    const name = await page.locator('header .name').boundingBox();
+    assert(name && name.width > 20, 'the app name is hidden at 420 px');
+    const theme = await page.locator('header button.theme').boundingBox();
+    const nav = await page.locator('header nav').boundingBox();
+    assert(theme && nav && theme.y + theme.height <= nav.y + 1, 'the theme button wrapped below the views');
+    const bar = await page.locator('header').boundingBox();
+    assert(bar && bar.height < 110, `the header is ${bar?.height} px tall at 420 px (a third row?)`);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SHOTS, 'agents-narrow-dark.png'), fullPage: true });
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+step('a failed action says one sentence; the raw answer is behind Details', async () => {
+  const id = await row().getAttribute('data-agent-id');
+  await row().getByTestId('agent-backups').click();
+  const panel = row().getByTestId('backups-panel');
+  await panel.waitFor();
+  await simPost('/__sim/faults', {
+    method: 'POST',
+    path: `/api/v1/milady/agents/${id}/snapshot`,
+    status: 502,
+    body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+    count: 1,
+  });
+  await panel.getByTestId('snapshot-now').click();
+  const sentence = panel.getByTestId('error-sentence');
+  await sentence.waitFor();
+  const said = (await sentence.textContent()) ?? '';
+  assert(/^Could not take a snapshot: /.test(said) && !/html|HTTP|502|:.*:/.test(said), `the error reads "${said}"`);
+  await a11y('agents, action failed');
+  await panel.getByText('Details').click();
+  await panel.getByTestId('error-details').waitFor();
+  await simPost('/__sim/faults', undefined, 'DELETE');
+  await row().getByTestId('agent-backups').click();
+  await panel.waitFor({ state: 'detached' });
 });
 
 step('chat streams the reply', async () => {
@@ -200,6 +364,7 @@ step('chat streams the reply', async () => {
     .locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` })
     .waitFor();
   await page.locator('[data-testid="chat-message"][data-role="user"]', { hasText: text }).waitFor();
+  await a11y('chat');
   const seen = new Set(await page.evaluate(() => window.__e2eReplyTexts));
   console.log(`    (reply rendered in ${seen.size} distinct states)`);
   await page.screenshot({ path: join(SHOTS, 'chat.png'), fullPage: true });
@@ -209,7 +374,34 @@ step('the chat input refuses more than 32 KiB', async () => {
   await byId('chat-input').fill('x'.repeat(32 * 1024 + 1));
   await page.getByRole('alert').filter({ hasText: /too long/ }).waitFor();
   assert(await byId('chat-send').isDisabled(), 'Send is enabled for an over-long message');
+  await a11y('chat, message too long');
   await byId('chat-input').fill('');
+});
+
+step('a chat message that fails is marked, and Retry sends it once', async () => {
+  const text = `retry me ${Date.now()}`;
+  let failOnce = true;
+  await page.route('**/api/chat**', (route) => {
+    if (failOnce && route.request().method() === 'POST') {
+      failOnce = false;
+      return route.fulfill({ status: 502, contentType: 'application/json', body: '{"error":"stream agent: HTTP 502: bad gateway"}' });
+    }
+    return route.fallback();
+  });
+  try {
+    await byId('chat-input').fill(text);
+    await byId('chat-send').click();
+    await byId('chat-failed').waitFor();
+    assert((await byId('chat-input').inputValue()) === '', 'the failed text was put back in the input (re-sending duplicates it)');
+    await a11y('chat, send failed');
+    await byId('chat-retry').click();
+    await page.locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` }).waitFor();
+    const mine = page.locator('[data-testid="chat-message"][data-role="user"]', { hasText: text });
+    assert((await mine.count()) === 1, `the message is shown ${await mine.count()} times`);
+    assert(!(await byId('chat-failed').isVisible()), 'the retried message is still marked failed');
+  } finally {
+    await page.unroute('**/api/chat**');
+  }
 });
 
 step('a heartbeat outage shows Reconnecting, then Connected again', async () => {
@@ -219,6 +411,36 @@ step('a heartbeat outage shows Reconnecting, then Connected again', async () => 
   await stateIs(/^Connected$/, Math.max(T, 90000));
   await byId('balance-amount').waitFor();
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+});
+
+step('an outage the app gave up on shows Connection lost, the last values, and Reconnect', async () => {
+  await simPost('/__sim/heartbeat', { fail: 1000 });
+  try {
+    await stateIs(/^Connection lost$/, Math.max(T, 60000));
+    await byId('overview-agent').filter({ hasText: agentName }).waitFor();
+    assert((await byId('last-heartbeat').textContent())?.trim() !== 'never', 'the last heartbeat was forgotten');
+    await byId('connection-error').getByTestId('error-sentence').waitFor();
+    await a11y('overview, connection lost');
+  } finally {
+    await simPost('/__sim/heartbeat', { fail: 0 });
+  }
+  await byId('reconnect').click();
+  await stateIs(/^Connected$/, Math.max(T, 60000));
+});
+
+step('a hung app shows Lost contact and disables the controls', async () => {
+  const pid = Number(process.env.MILADY_APP_PID);
+  assert(pid > 0, 'MILADY_APP_PID is not set');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await page.getByText('Lost contact with Milady Cloud').waitFor({ timeout: 15000 });
+    assert((await page.locator('main[inert]').count()) === 1, 'the controls stay usable while the app does not answer');
+    await a11y('lost contact');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await page.getByText('Lost contact with Milady Cloud').waitFor({ state: 'detached', timeout: 30000 });
+  await stateIs(/^Connected$/, Math.max(T, 60000));
 });
 
 step('backups: snapshot now, then restore it after confirming', async () => {
@@ -236,6 +458,7 @@ step('backups: snapshot now, then restore it after confirming', async () => {
   assert(taken && type === 'manual', `the new backup row shows ${type} taken ${taken}`);
   await newest.getByRole('button', { name: 'Restore' }).click();
   await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  await a11y('restore dialog');
   await byId('confirm-ok').click();
   // The toast is worded from the cloud's restore answer: it names the
   // backup's type and time, so a misread answer cannot pass.
@@ -264,6 +487,7 @@ step('the views are reachable with the keyboard', async () => {
 step('delete the agent after confirming', async () => {
   await row().getByTestId('agent-delete').click();
   await byId('confirm-dialog').getByText(/cannot be undone/).waitFor();
+  await a11y('delete dialog');
   await byId('confirm-cancel').click();
   assert(await row().isVisible(), 'Cancel deleted the agent');
   await row().getByTestId('agent-delete').click();
@@ -274,9 +498,115 @@ step('delete the agent after confirming', async () => {
 
 step('log out returns to the Login view', async () => {
   await byId('nav-settings').click();
+  await byId('logout-button').waitFor();
+  await byId('user-email').filter({ hasText: '@' }).waitFor();
+  await a11y('settings');
   await byId('logout-button').click();
   await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
+});
+
+const kbAgent = `kb-agent-${Date.now().toString(36)}`;
+const kbRow = (f) => f.row === kbAgent;
+
+step('keyboard only: log in', async () => {
+  await page.locator('h1').first().focus();
+  await mustFocus('the Login view');
+  await tabTo((f) => f.testid === 'login-button', 'Log in');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), press('Enter', 'Log in')]);
+  assert((await focused())?.testid === 'login-cancel', 'the focus did not move to Cancel');
+  await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await popup.locator('#approve').click();
+  await popup.locator('#result').filter({ hasText: /approved/i }).waitFor();
+  await popup.close();
+  await byId('nav-overview').waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  await mustFocus('logging in');
+});
+
+step('keyboard only: create an agent', async () => {
+  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link', true);
+  await press('Enter', 'opening Agents');
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  await tabTo((f) => f.testid === 'agent-name-input', 'the name field');
+  await page.keyboard.type(kbAgent);
+  await tabTo((f) => f.testid === 'agent-create', 'Create agent');
+  await press('Enter', 'Create agent');
+  await page.locator('[data-testid="agent-row"]', { hasText: kbAgent }).waitFor();
+  await mustFocus('the agent was created');
+});
+
+step('keyboard only: connect', async () => {
+  await tabTo((f) => f.testid === 'agent-connect' && kbRow(f), 'Connect', true);
+  await press('Enter', 'Connect');
+  await stateIs(/^Connected$/, Math.max(T, 120000));
+  const kb = page.locator('[data-testid="agent-row"]', { hasText: kbAgent });
+  await kb.getByTestId('agent-disconnect').waitFor();
+  await page.waitForTimeout(300);
+  const f = await mustFocus('connecting');
+  assert(kbRow(f), `after Connect the focus is on "${f.name}" outside the agent's row`);
+});
+
+step('keyboard only: chat', async () => {
+  await tabTo((f) => f.testid === 'nav-chat', 'the Chat link', true);
+  await press('Enter', 'opening Chat');
+  await tabTo((f) => f.testid === 'chat-input', 'the message field');
+  const text = `typed ${Date.now()}`;
+  await page.keyboard.type(text);
+  await press('Enter', 'sending');
+  await page.locator('[data-testid="chat-message"][data-role="agent"]', { hasText: `[echo] ${text}` }).waitFor();
+  await mustFocus('the reply');
+});
+
+step('keyboard only: snapshot and restore', async () => {
+  await tabTo((f) => f.testid === 'nav-agents', 'the Agents link', true);
+  await press('Enter', 'opening Agents');
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  const kb = page.locator('[data-testid="agent-row"]', { hasText: kbAgent });
+  await tabTo((f) => f.testid === 'agent-backups' && kbRow(f), 'Backups');
+  await press('Space', 'opening Backups');
+  const panel = kb.getByTestId('backups-panel');
+  await panel.waitFor();
+  const before = await panel.getByTestId('backup-row').count();
+  await tabTo((f) => f.testid === 'snapshot-now' && kbRow(f), 'Snapshot now');
+  await press('Space', 'Snapshot now');
+  await panel.getByTestId('backup-row').nth(before).waitFor();
+  await panel.getByTestId('snapshot-now').filter({ hasText: 'Snapshot now' }).waitFor();
+  await mustFocus('the snapshot');
+  await tabTo((f) => f.name === 'Restore' && kbRow(f), 'Restore');
+  await press('Enter', 'Restore');
+  await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  assert((await focused())?.testid === 'confirm-cancel', 'the dialog did not focus Cancel');
+  await press('Escape', 'Escape in the dialog');
+  assert((await focused())?.name === 'Restore', 'Escape did not return the focus to Restore');
+  await press('Enter', 'Restore again');
+  await byId('confirm-dialog').getByText(/replaced by the backup/).waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-cancel');
+  await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Restore');
+  await press('Enter', 'confirming Restore');
+  await byId('notice').filter({ hasText: `${kbAgent} was restored` }).waitFor();
+  await mustFocus('the restore');
+});
+
+step('keyboard only: log out asks first, then says so', async () => {
+  await tabTo((f) => f.testid === 'nav-settings', 'the Settings link', true);
+  await press('Enter', 'opening Settings');
+  await tabTo((f) => f.testid === 'logout-button', 'Log out');
+  await press('Enter', 'Log out');
+  await byId('confirm-dialog').getByText(/disconnected after a final backup/).waitFor();
+  await a11y('log out dialog');
+  await press('Escape', 'Escape');
+  assert((await focused())?.testid === 'logout-button', 'Escape did not return the focus to Log out');
+  assert(await byId('nav-settings').isVisible(), 'Escape logged out');
+  await press('Enter', 'Log out again');
+  await byId('confirm-dialog').getByText(/disconnected after a final backup/).waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-cancel');
+  await tabTo((f) => f.testid === 'confirm-ok', 'the dialog\'s Log out');
+  await press('Enter', 'confirming Log out');
+  await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
+  await byId('notice').filter({ hasText: /^Logged out/ }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  await mustFocus('logging out');
 });
 
 step('no uncaught errors in the page', async () => {
@@ -303,7 +633,7 @@ for (const s of steps) {
   } catch (e) {
     failed++;
     broken = true;
-    console.log(`FAIL ${s.name}: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+    console.log(`FAIL ${s.name}: ${e instanceof Error ? e.message.split('\n').slice(0, 40).join('\n') : e}`);
     const shot = join(SHOTS, 'failure.png');
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     console.log(`    screenshot: ${shot}`);
@@ -311,6 +641,7 @@ for (const s of steps) {
   }
 }
 
+console.log(axeTally.summary());
 await context.close();
 await rm(profile, { recursive: true, force: true });
 if (skipped) console.log(`(${skipped} skipped after the failure)`);

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   backoffMs,
+  stallTimeoutMs,
   BackendError,
   CHAT_CHUNK_EVENT,
   createBackend,
@@ -405,6 +406,40 @@ describe('REST event stream', () => {
     expect(auth).toBe('Bearer secret');
     expect(seen[1]).toEqual({ type: 'heartbeat', data: { agentId: 'a1', at: 't' } });
     stop();
+  });
+
+  it('drops a stream that stays silent past a ping interval (a hung app) and retries', async () => {
+    const timers: { cb: () => void; ms: number; cleared: boolean }[] = [];
+    const lives: string[] = [];
+    const fetchFn = vi.fn(async () => {
+      const r = sseResponse([`event: snapshot\ndata: ${JSON.stringify(snap())}\n\n`], true);
+      return new Response(r.body, { status: 200, headers: { 'X-Ping-Interval-Ms': '1000' } });
+    });
+    const b = createRestBackend({
+      fetch: fetchFn as unknown as typeof fetch,
+      token: () => null,
+      open: () => null,
+      setTimeout: (cb, ms) => {
+        const t = { cb, ms, cleared: false };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (h) => {
+        (h as { cleared: boolean }).cleared = true;
+      },
+    });
+    const stop = b.subscribe(() => undefined, (l) => lives.push(l));
+    await vi.waitFor(() => expect(timers.some((t) => !t.cleared && t.ms === 4000)).toBe(true));
+    expect(lives).toEqual(['connecting', 'open']);
+    // Nothing arrives: the watchdog fires.
+    timers.filter((t) => !t.cleared && t.ms === 4000).forEach((t) => t.cb());
+    await vi.waitFor(() => expect(lives).toContain('down'));
+    // And the stream is retried after the backoff.
+    timers.filter((t) => !t.cleared && t.ms === 1000).forEach((t) => t.cb());
+    await vi.waitFor(() => expect(fetchFn).toHaveBeenCalledTimes(2));
+    stop();
+    expect(stallTimeoutMs(null)).toBe(18750);
+    expect(stallTimeoutMs('abc')).toBe(18750);
   });
 
   it('backs off 1 s doubling to at most 30 s', () => {

@@ -242,6 +242,18 @@ export function backoffMs(attempt: number): number {
   return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
 }
 
+/**
+ * stallTimeoutMs is how long the event stream may stay silent before the
+ * app is taken for hung: one ping interval (as the app announces it in
+ * X-Ping-Interval-Ms; 15 s when it does not) and a margin for a busy
+ * machine, so a 20 s hang is noticed with the default interval.
+ */
+export function stallTimeoutMs(header: string | null): number {
+  const n = Number(header);
+  const ping = Number.isFinite(n) && n > 0 ? n : 15_000;
+  return ping + Math.max(3000, ping / 4);
+}
+
 /** createRestBackend talks to the local REST API and its SSE stream. */
 export function createRestBackend(deps: RestDeps): Backend {
   const base = deps.base ?? '';
@@ -354,6 +366,18 @@ export function createRestBackend(deps: RestDeps): Backend {
     const connectFetch = async () => {
       const ctl = new AbortController();
       abort = ctl;
+      // A hung app keeps the connection open but sends nothing, not even
+      // its ": ping" comments: after a silent interval and a margin the stream is
+      // dropped and retried, which shows "Lost contact".
+      let stalled = false;
+      let watchdog: unknown = null;
+      const arm = (ms: number) => {
+        if (watchdog !== null) clearT(watchdog);
+        watchdog = setT(() => {
+          stalled = true;
+          ctl.abort();
+        }, ms);
+      };
       try {
         const res = await deps.fetch(`${base}/api/cloud/events`, {
           headers: headers(false),
@@ -362,12 +386,15 @@ export function createRestBackend(deps: RestDeps): Backend {
         });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         opened();
-        await readSSE(res.body, (m: SSEMessage) => deliver(m.event, m.data), ctl.signal);
+        const stallMs = stallTimeoutMs(res.headers.get('X-Ping-Interval-Ms'));
+        arm(stallMs);
+        await readSSE(res.body, (m: SSEMessage) => deliver(m.event, m.data), ctl.signal, () => arm(stallMs));
       } catch {
         // fall through to retry
       }
+      if (watchdog !== null) clearT(watchdog);
       if (abort === ctl) abort = null;
-      if (!ctl.signal.aborted) retry();
+      if (!ctl.signal.aborted || stalled) retry();
     };
 
     const connect = () => {
@@ -505,7 +532,8 @@ export function createBackend(win: Window & HostWindow, token: () => string | nu
   return createRestBackend({
     fetch: win.fetch.bind(win),
     token,
-    EventSource: typeof EventSource === 'undefined' ? undefined : EventSource,
+    // No EventSource: it hides the ": ping" comments, so a hung app could
+    // not be told from a quiet one (see connectFetch's watchdog).
     open: (url, target, features) => win.open(url, target, features),
   });
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { explainError, splitNotice } from './words';
 import {
   ago,
   balanceLevel,
   balanceWarning,
+  creditsNoticeText,
   chatTooLong,
   CHAT_LIMIT_BYTES,
   formatBytes,
@@ -125,5 +127,50 @@ describe('formatBytes', () => {
     [300 * 1024 * 1024, '300 MB'],
   ])('%s → %s', (n, want) => {
     expect(formatBytes(n)).toBe(want);
+  });
+});
+
+describe('creditsNoticeText', () => {
+  it('states the balance as it is now', () => {
+    const n = { level: 'critical', message: 'Eliza Cloud credits are almost gone: $0.30 left.' };
+    expect(creditsNoticeText(n, { balance: 0, low: true, critical: true, topUpUrl: '' })).toBe(
+      'Credits almost gone: $0.00 left. Top up now or your agent will stop.',
+    );
+    expect(creditsNoticeText({ level: 'warning', message: 'x' }, { balance: 1.2, low: true, critical: false, topUpUrl: '' })).toBe(
+      'Credits low: $1.20 left. Top up to keep your agent running.',
+    );
+    // Unknown balance: keep the notice's own words.
+    expect(creditsNoticeText(n, { balance: null, low: false, critical: false, topUpUrl: '' })).toBe(n.message);
+  });
+});
+
+describe('explainError', () => {
+  it('says one sentence from the kind and keeps the chain for Details', () => {
+    const raw = 'reconnect to agent de79 failed after 3 attempts: heartbeat: heartbeat de79: Sandbox is not running';
+    const e = explainError(Object.assign(new Error(raw), { status: 500 }), 'connect the agent');
+    expect(e.sentence).toBe('Could not connect the agent: the agent is not running on Eliza Cloud. Resume it, then try again.');
+    expect(e.details).toBe(raw);
+    const gw = explainError(Object.assign(new Error('HTTP 502: <html><body><h1>502 Bad Gateway'), { status: 502 }), 'take a snapshot');
+    expect(gw.sentence).toMatch(/^Could not take a snapshot: Eliza Cloud is having trouble/);
+    expect(gw.sentence).not.toMatch(/html|502/);
+    expect(explainError(Object.assign(new Error('name is required'), { status: 400 }), 'x')).toEqual({ sentence: 'name is required', details: '' });
+  });
+});
+
+describe('splitNotice', () => {
+  it('moves an error chain behind Details and keeps plain notices whole', () => {
+    expect(
+      splitNotice('Backup of your agent failed: snapshot agent 2843438a-c0c7-48ff-86d7-1a86e050aac0: HTTP 502: <html><body>'),
+    ).toEqual({
+      sentence: 'Backup of your agent failed.',
+      details: 'snapshot agent 2843438a-c0c7-48ff-86d7-1a86e050aac0: HTTP 502: <html><body>',
+    });
+    expect(splitNotice('Lost the connection to x and could not reconnect. Open Milady Cloud to connect again.').sentence).toBe(
+      'Lost the connection to x and could not reconnect. Use Reconnect on the Overview to connect again.',
+    );
+    expect(splitNotice('Eliza Cloud credits are low: $1.50 left. Top up.')).toEqual({
+      sentence: 'Eliza Cloud credits are low: $1.50 left. Top up.',
+      details: '',
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Words and numbers the views show. Pure functions, so the wording is tested
 // once and the tray's phrasing is kept in one place.
 
-import type { ConnectionState, CreditsView } from './types';
+import type { ConnectionState, CreditsView, Notice } from './types';
 
 const usd = new Intl.NumberFormat('en-US', {
   style: 'currency',
@@ -43,8 +43,16 @@ export function stateText(conn: ConnectionState | undefined, loggedIn: boolean):
     case 'error':
       return 'Error';
     default:
-      return 'Disconnected';
+      return connectionLost(conn) ? 'Connection lost' : 'Disconnected';
   }
+}
+
+/**
+ * connectionLost tells an outage the app gave up on (disconnected, with
+ * the reason kept) from a disconnect the user asked for.
+ */
+export function connectionLost(conn: ConnectionState | undefined): boolean {
+  return conn?.state === 'disconnected' && !!conn.lastError;
 }
 
 /** stateTone picks the badge colour class; the text always says it too. */
@@ -59,7 +67,7 @@ export function stateTone(conn: ConnectionState | undefined, loggedIn: boolean):
     case 'error':
       return 'bad';
     default:
-      return 'idle';
+      return connectionLost(conn) ? 'bad' : 'idle';
   }
 }
 
@@ -140,4 +148,18 @@ export function chatTooLong(text: string): string | null {
   const n = utf8Length(text);
   if (n <= CHAT_LIMIT_BYTES) return null;
   return `Message too long: ${Math.ceil(n / 1024)} KB of at most 32 KB. Shorten it or send it in parts.`;
+}
+
+/**
+ * creditsNoticeText words a balance notice with the balance as it is now,
+ * so a notice raised at $0.30 does not keep saying so at $0.00. A notice
+ * whose level no longer matches keeps its own words.
+ */
+export function creditsNoticeText(n: Pick<Notice, 'level' | 'message'>, c: CreditsView): string {
+  const level = balanceLevel(c);
+  if (c.balance === null || c.balance === undefined) return n.message;
+  const amount = formatMoney(c.balance);
+  if (n.level === 'critical' && level === 'critical') return `Credits almost gone: ${amount} left. Top up now or your agent will stop.`;
+  if (n.level !== 'critical' && n.level !== 'info' && level === 'low') return `Credits low: ${amount} left. Top up to keep your agent running.`;
+  return n.message;
 }

@@ -101,6 +101,8 @@ export async function readSSE(
   body: ReadableStream<Uint8Array>,
   onMessage: (m: SSEMessage) => void,
   signal?: AbortSignal,
+  /** Called for every chunk read, comments (": ping") included: the stream is alive. */
+  onChunk?: () => void,
 ): Promise<void> {
   const parser = new SSEParser(onMessage);
   const reader = body.getReader();
@@ -117,6 +119,7 @@ export async function readSSE(
         parser.end();
         break;
       }
+      onChunk?.();
       parser.push(decoder.decode(value, { stream: true }));
     }
   } finally {

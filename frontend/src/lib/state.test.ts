@@ -55,11 +55,18 @@ describe('reduce', () => {
   it('turns notices into a bounded list of toasts', () => {
     let s = withSnap();
     for (let i = 0; i < MAX_TOASTS + 2; i++) {
-      s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: `m${i}`, at: '2026-03-01T12:00:00Z' } }, NOW);
+      s = reduce(s, { type: 'notice', data: { kind: `k${i}`, level: 'warning', message: `m${i}`, at: '2026-03-01T12:00:00Z' } }, NOW);
     }
     expect(s.toasts.map((t) => t.message)).toEqual(['m2', 'm3', 'm4', 'm5']);
     expect(new Set(s.toasts.map((t) => t.id)).size).toBe(MAX_TOASTS);
     expect(s.snapshot?.lastNotice?.message).toBe('m5');
+  });
+
+  it('replaces an older notice of the same kind with the newer one', () => {
+    let s = reduce(withSnap(), { type: 'notice', data: { kind: 'credits', level: 'warning', message: 'low', at: '2026-03-01T12:00:00Z' } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed', at: '2026-03-01T12:00:00Z' } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'critical', message: 'critical', at: '2026-03-01T12:00:00Z' } }, NOW);
+    expect(s.toasts.map((t) => t.message)).toEqual(['backup failed', 'critical']);
   });
 
   it('drops balance toasts once the balance is fine again', () => {

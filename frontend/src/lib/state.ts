@@ -5,7 +5,7 @@
 
 import { writable, type Readable } from 'svelte/store';
 import type { Backend, LiveState } from './backend';
-import type { AppEvent, BackupEvent, Notice, Snapshot } from './types';
+import type { AppEvent, BackupEvent, ConnectionState, Notice, Snapshot } from './types';
 
 /** A message the dashboard shows itself has no time; one from the stream has the Notice's. */
 export type LocalNotice = Omit<Notice, 'at'> & { at?: string };
@@ -20,6 +20,13 @@ export interface AppState {
   /** The last backup event, so an open backups panel knows to refresh. */
   lastBackup: (BackupEvent & { seq: number }) | null;
   live: LiveState;
+  /**
+   * The last connection that named an agent, so a connection that was lost
+   * for good still shows what it was (agent, last heartbeat, last backup).
+   */
+  lastConn: ConnectionState | null;
+  /** The last balance that was read, and when, for when a refresh fails. */
+  lastBalance: { balance: number; at: string } | null;
   /** Why the first snapshot could not be loaded, if it could not. */
   loadError: string | null;
   /** Bumped on every event that replaces the snapshot (see createAppStore). */
@@ -38,6 +45,8 @@ export const initialState: AppState = {
   toasts: [],
   lastBackup: null,
   live: 'connecting',
+  lastConn: null,
+  lastBalance: null,
   loadError: null,
   generation: 0,
   resync: false,
@@ -64,6 +73,26 @@ export function older(next: Snapshot, cur: Snapshot): boolean {
  * since (`resync`).
  */
 export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
+  return remember(apply(s, ev, now), now);
+}
+
+/** remember keeps the last known connection and balance (see AppState). */
+function remember(s: AppState, now: Date): AppState {
+  const snap = s.snapshot;
+  if (!snap) return s;
+  if (!snap.loggedIn) return s.lastConn || s.lastBalance ? { ...s, lastConn: null, lastBalance: null } : s;
+  let next = s;
+  const c = snap.connection;
+  if (c.agentId && c.state !== 'disconnected' && c !== s.lastConn) next = { ...next, lastConn: c };
+  const b = snap.credits;
+  if (typeof b.balance === 'number' && !b.error) {
+    const at = b.updatedAt || now.toISOString();
+    if (s.lastBalance?.balance !== b.balance || s.lastBalance.at !== at) next = { ...next, lastBalance: { balance: b.balance, at } };
+  }
+  return next;
+}
+
+function apply(s: AppState, ev: AppEvent, now: Date): AppState {
   const snap = s.snapshot;
   switch (ev.type) {
     case 'snapshot':
@@ -111,7 +140,9 @@ export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
     }
     case 'notice': {
       const toast: Toast = { ...ev.data, id: s.nextId };
-      const toasts = [...s.toasts, toast].slice(-MAX_TOASTS);
+      // A newer notice of a kind replaces the older one (a critical balance
+      // supersedes the low one; a second outage notice the first).
+      const toasts = [...s.toasts.filter((t) => t.kind !== toast.kind), toast].slice(-MAX_TOASTS);
       const next = { ...s, toasts, nextId: s.nextId + 1 };
       if (snap) next.snapshot = { ...snap, lastNotice: ev.data, noticeCount: (snap.noticeCount ?? 0) + 1 };
       return next;
@@ -176,7 +207,8 @@ export function createAppStore(backend: Backend, now: () => Date = () => new Dat
       set({ ...state, toasts: state.toasts.filter((t) => t.id !== id) });
     },
     toast(n) {
-      set({ ...state, toasts: [...state.toasts, { ...n, id: state.nextId }].slice(-MAX_TOASTS), nextId: state.nextId + 1 });
+      const kept = n.kind === 'info' ? state.toasts : state.toasts.filter((t) => t.kind !== n.kind);
+      set({ ...state, toasts: [...kept, { ...n, id: state.nextId }].slice(-MAX_TOASTS), nextId: state.nextId + 1 });
     },
   };
 }

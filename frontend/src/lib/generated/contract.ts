@@ -95,6 +95,8 @@ export interface Snapshot {
   loggedIn: boolean;
   keyPrefix?: string;
   userId?: string;
+  /** UserEmail is shown in Settings: a person knows their email, not their id. */
+  userEmail?: string;
   organizationId?: string;
   connection: ConnectionState;
   credits: CreditsView;
