@@ -34,11 +34,10 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
 
 all: build
 
-## deps: everything the build and the tests need, installed only when missing
-deps: deps-system deps-go deps-npm
-
-deps-system:
-	@missing=""; for p in $(APT_PKGS); do \
+# apt_install: install those of the listed Debian packages that are missing
+# (apt-get as root, else through sudo); nothing when all are present.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -46,6 +45,13 @@ deps-system:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+## deps: everything the build and the tests need, installed only when missing
+deps: deps-system deps-go deps-npm
+
+deps-system:
+	$(call apt_install,$(APT_PKGS))
 
 deps-go:
 	@$(GO) mod download
@@ -170,14 +176,7 @@ WIN_APT_PKGS := wine wine64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl
 .PHONY: windows deps-windows test-windows
 
 deps-windows:
-	@missing=""; for p in $(WIN_APT_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing system packages:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(call apt_install,$(WIN_APT_PKGS))
 
 windows: deps-windows deps-go frontend
 	@mkdir -p build/release build/windows-unsigned

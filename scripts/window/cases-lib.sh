@@ -1,0 +1,73 @@
+# cases-lib.sh — helpers shared by close-cases.sh and lazy-cases.sh
+# (sourced, not run): verdict lines, timing, process and window waits, and
+# one HTTP request over bash's /dev/tcp. The sourcing script sets title,
+# app and watcher before the EXIT trap can run.
+
+fails=0
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# kill_wait PID SECONDS: SIGTERM, then SIGKILL if it outlives SECONDS.
+kill_wait() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < $2 * 5; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null
+	return 1
+}
+cleanup() {
+	[[ -n $app ]] && kill_wait "$app" 15
+	[[ -n $watcher ]] && kill_wait "$watcher" 2
+}
+trap cleanup EXIT
+
+# exited_within PID SECONDS: true once PID has exited; sets $code.
+exited_within() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 10; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			code=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+map_state() { xwininfo -id "$1" 2>/dev/null | awk -F': *' '/Map State/ { print $2 }'; }
+
+# wait_state WID STATE SECONDS
+wait_state() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		[[ $(map_state "$1") == "$2" ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# visible: whether xdotool sees a viewable window with our title.
+visible() { [[ -n $(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null) ]]; }
+
+# http METHOD PATH [BODY]: one request to the app over bash's /dev/tcp (no
+# curl needed); prints the body and succeeds on status 200.
+http() {
+	local method=$1 path=$2 body=${3:-} response status
+	response=$(
+		exec 3<>"/dev/tcp/127.0.0.1/$WT_PORT" || exit 1
+		printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+			"$method" "$path" "$WT_PORT" "${#body}" "$body" >&3
+		timeout 5 cat <&3
+	) 2>/dev/null || return 1
+	status=$(head -n 1 <<<"$response" | awk '{ print $2 }')
+	printf '%s' "${response#*$'\r\n\r\n'}"
+	[[ $status == 200 ]]
+}
+
