@@ -52,6 +52,10 @@ func run(bin string, runs int, settle time.Duration) error {
 		return errors.New("needs a display and a private session bus: run under dbus-run-session -- xvfb-run -a")
 	}
 	abs, err := filepath.Abs(bin)
+	if err == nil {
+		// The path the kernel shows for the binary's mappings.
+		abs, err = filepath.EvalSymlinks(abs)
+	}
 	if err != nil {
 		return fmt.Errorf("resolve binary: %w", err)
 	}
@@ -76,11 +80,13 @@ func run(bin string, runs int, settle time.Duration) error {
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("desktop footprint — %s, %d runs, load average at start: %s\n", abs, runs, strings.Join(strings.Fields(string(load))[:3], " "))
 	var hidden, uss, afterClose, click, cpus []float64
+	var parts []map[string]usage
 	for i := 0; i < runs; i++ {
-		h, u, a, c, cpu, err := once(abs, work, wmclose, w, settle, i)
+		h, u, a, c, cpu, b, err := once(abs, work, wmclose, w, settle, i)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}
+		parts = append(parts, b)
 		fmt.Printf("  run %d: hidden %.1f MB (USS %.1f MB), click → drawn %.0f ms (%.2f s of CPU), after open+close %.1f MB\n", i+1, h, u, c, cpu, a)
 		hidden, afterClose, click, cpus = append(hidden, h), append(afterClose, a), append(click, c), append(cpus, cpu)
 		uss = append(uss, u)
@@ -106,12 +112,34 @@ func run(bin string, runs int, settle time.Duration) error {
 		}
 		fmt.Printf("%-58s %-28s %-14s %s\n", f.name, f.value, f.target, mark)
 	}
+	fmt.Println("\nthe hidden app's own PSS by mapping (medians; /proc/<pid>/smaps):")
+	for _, l := range formatBreakdown(medianBreakdown(parts)) {
+		fmt.Println("  " + l)
+	}
 	return nil
+}
+
+// medianBreakdown is the per-family median of several breakdowns.
+func medianBreakdown(bs []map[string]usage) map[string]usage {
+	out := map[string]usage{}
+	for _, fam := range families {
+		var pss, dirty, shared, files []float64
+		for _, b := range bs {
+			u := b[fam]
+			pss, dirty = append(pss, float64(u.pss)), append(dirty, float64(u.dirty))
+			shared, files = append(shared, float64(u.shared)), append(files, float64(u.files))
+		}
+		if len(pss) > 0 {
+			out[fam] = usage{pss: int(median(pss)), dirty: int(median(dirty)), shared: int(median(shared)), files: int(median(files))}
+		}
+	}
+	return out
 }
 
 // once starts the app --hidden, reads its footprint after settle, opens the
 // dashboard from the tray, closes the window, reads the footprint again.
-func once(bin, work, wmclose string, w *watcher, settle time.Duration, i int) (hiddenMB, hiddenUSS, afterMB, clickMS, cpuS float64, err error) {
+// parts is the hidden app's own PSS by mapping family.
+func once(bin, work, wmclose string, w *watcher, settle time.Duration, i int) (hiddenMB, hiddenUSS, afterMB, clickMS, cpuS float64, parts map[string]usage, err error) {
 	dir := filepath.Join(work, fmt.Sprintf("run%d", i))
 	env := []string{
 		"MILADY_STATE_DIR=" + filepath.Join(dir, "state"),
@@ -138,7 +166,7 @@ func once(bin, work, wmclose string, w *watcher, settle time.Duration, i int) (h
 	}()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, 0, 0, 0, fmt.Errorf("start app: %w", err)
+		return 0, 0, 0, 0, 0, nil, fmt.Errorf("start app: %w", err)
 	}
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -154,20 +182,29 @@ func once(bin, work, wmclose string, w *watcher, settle time.Duration, i int) (h
 	}()
 	reg, err := w.next(30 * time.Second)
 	if err != nil {
-		return 0, 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, nil, err
 	}
 	time.Sleep(time.Until(start.Add(settle)))
 	hiddenMB, hiddenUSS = treeMem(cmd.Process.Pid)
+	smaps, err := os.Open(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, 0, 0, 0, nil, fmt.Errorf("read the app's mappings: %w", err)
+	}
+	parts, err = breakdown(smaps, bin)
+	_ = smaps.Close()
+	if err != nil {
+		return 0, 0, 0, 0, 0, nil, err
+	}
 
 	cpu0 := treeCPU(cmd.Process.Pid)
 	t0 := time.Now()
 	if _, err := sni.Click(reg[0], reg[1], "Open Dashboard"); err != nil {
-		return 0, 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, nil, err
 	}
 	var wid string
 	for wid == "" || !ready.isSet() {
 		if time.Since(t0) > 60*time.Second {
-			return 0, 0, 0, 0, 0, errors.New("the dashboard was not drawn within 60 s of the click")
+			return 0, 0, 0, 0, 0, nil, errors.New("the dashboard was not drawn within 60 s of the click")
 		}
 		if wid == "" {
 			wid = visibleWindow()
@@ -180,17 +217,17 @@ func once(bin, work, wmclose string, w *watcher, settle time.Duration, i int) (h
 
 	time.Sleep(2 * time.Second)
 	if out, err := exec.Command(wmclose, wid).CombinedOutput(); err != nil {
-		return 0, 0, 0, 0, 0, fmt.Errorf("close the window: %w: %s", err, out)
+		return 0, 0, 0, 0, 0, nil, fmt.Errorf("close the window: %w: %s", err, out)
 	}
 	for visibleWindow() != "" {
 		if time.Since(t0) > 90*time.Second {
-			return 0, 0, 0, 0, 0, errors.New("the window did not hide after the close request")
+			return 0, 0, 0, 0, 0, nil, errors.New("the window did not hide after the close request")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(settle)
 	afterMB, _ = treeMem(cmd.Process.Pid)
-	return hiddenMB, hiddenUSS, afterMB, clickMS, cpuS, nil
+	return hiddenMB, hiddenUSS, afterMB, clickMS, cpuS, parts, nil
 }
 
 func visibleWindow() string {
