@@ -341,6 +341,13 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 	openNow := !f.hidden || !desktop.LazyStart()
 	if !openNow {
 		logger.Info("window: started hidden; the window is created when the dashboard is first opened")
+		// The GTK/WebKit libraries the binary links were read in by the
+		// loader and sit unused until then: give their clean pages back.
+		if n, err := desktop.ReleaseLibraryPages(); err != nil {
+			logger.Info("window: could not release the window libraries' pages", "err", err)
+		} else {
+			logger.Debug("window: released the window libraries' pages until the window is opened", "mappings", n)
+		}
 	}
 	opened, err := win.Run(quit, openNow)
 	if err != nil {
