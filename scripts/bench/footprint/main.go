@@ -12,7 +12,9 @@
 // Event a panel sends (scripts/window/sni); "drawn" is the page reporting it
 // has mounted ("window: dashboard ready" in the log) with the window
 // viewable; the close is a WM_DELETE_WINDOW (scripts/window/wmclose.c), as
-// a window manager's close button sends. Figures are medians of -runs.
+// a window manager's close button sends. Figures are medians of -runs. The
+// last lines split the hidden app's own PSS by mapping (smaps.go): its
+// binary, the libraries it links, anonymous memory.
 package main
 
 import (
