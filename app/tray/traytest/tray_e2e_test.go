@@ -33,11 +33,10 @@ func balance(v float64) *float64 { return &v }
 // the item and its menu over D-Bus, clicks entries, and checks the Backend
 // calls and the menu after each state change.
 func TestTrayEndToEnd(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	b := traytest.NewFakeBackend(app.Snapshot{Version: "test"})
 	autostart := &apptest.Autostart{}
@@ -151,11 +150,10 @@ func TestTrayEndToEnd(t *testing.T) {
 // systray logs one line, TrayHostPresent is false, and the item registers
 // as soon as a watcher appears.
 func TestTrayWithoutWatcher(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
 	stdlog := &apptest.Buffer{}
 	log.SetOutput(stdlog) // systray logs through the standard logger
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
