@@ -292,9 +292,9 @@ func TestAgentLifecycleOverREST(t *testing.T) {
 		t.Fatalf("chat = %v", reply)
 	}
 	r := h.do("POST", "/api/chat/stream", `{"text":"stream me"}`)
-	if r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "text/event-stream") ||
-		!strings.Contains(string(r.body), "event: chunk") || !strings.Contains(string(r.body), "event: done") {
-		t.Fatalf("stream = %d %s", r.status, r.body)
+	if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/event-stream") ||
+		!strings.Contains(string(r.Body), "event: chunk") || !strings.Contains(string(r.Body), "event: done") {
+		t.Fatalf("stream = %d %s", r.Status, r.Body)
 	}
 	apptest.Eventually(t, waitLimit, "chat history", func() bool {
 		hist := h.expect("GET", "/api/chat/history", "", 200)
@@ -417,8 +417,8 @@ func TestChatWhileReconnectingIs503(t *testing.T) {
 	h.sim.FailHeartbeats(-1)
 	apptest.Eventually(t, waitLimit, "reconnecting", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateReconnecting })
 	r := h.do("POST", "/api/chat", `{"text":"are you there"}`)
-	if r.status != 503 || r.header.Get("Retry-After") == "" {
-		t.Fatalf("chat while reconnecting: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("chat while reconnecting: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
 	h.sim.FailHeartbeats(0)
 }
@@ -450,7 +450,7 @@ func TestThousandConcurrentCreditReadsCostOneUpstreamCall(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := h.do("GET", "/api/cloud/credits", "")
-			if r.status != 200 || !strings.Contains(string(r.body), `"balance":`) {
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"balance":`) {
 				bad.Add(1)
 			}
 		}()

@@ -289,8 +289,8 @@ func TestNoBackgroundWorkAfterShutdown(t *testing.T) {
 		{"POST", "/api/cloud/agents/" + id + "/connect?async=1"},
 	} {
 		r := h.do(c.method, c.path, "")
-		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "shutting down") {
-			t.Errorf("%s %s after Shutdown: %d %s, want 503 shutting down", c.method, c.path, r.status, r.body)
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "shutting down") {
+			t.Errorf("%s %s after Shutdown: %d %s, want 503 shutting down", c.method, c.path, r.Status, r.Body)
 		}
 	}
 	if _, err := h.svc.BeginBrowserLogin(context.Background()); !errors.Is(err, app.ErrShuttingDown) {

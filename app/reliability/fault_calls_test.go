@@ -18,7 +18,7 @@ func faultLoginCreate(t *testing.T, fc faultCase) {
 	h := newHarness(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Login = shortTimeout })})
 	h.sim.InjectFault(fc.at("POST", "/api/auth/cli-session"))
 	r := h.do("POST", "/api/cloud/login", "")
-	m := r.object(t)
+	m := r.Object(t)
 	var wantStatus int
 	var wantMsg string
 	switch fc.kind {
@@ -35,7 +35,7 @@ func faultLoginCreate(t *testing.T, fc faultCase) {
 		// login, and the session the cloud never made ends as expired.
 		wantStatus = 200
 	}
-	if r.status != wantStatus {
+	if r.Status != wantStatus {
 		t.Fatalf("login: %s, want status %d", r, wantStatus)
 	}
 	switch {
@@ -68,9 +68,9 @@ func faultLoginPoll(t *testing.T, fc faultCase) {
 	sid, _ := h.expect("POST", "/api/cloud/login", "", 200)["sessionId"].(string)
 	h.sim.InjectFault(fc.at("GET", "/api/auth/cli-session/"))
 	r := h.do("GET", "/api/cloud/login/status?sessionId="+sid, "")
-	m := r.object(t)
+	m := r.Object(t)
 	want := map[faultKind]int{kindStatus: 200, kindMalformed: 200, kindTimeout: 504, kindSlowBody: 504, kindRedirect: 502, kindReset: 502}[fc.kind]
-	if r.status != want {
+	if r.Status != want {
 		t.Fatalf("login status: %s, want status %d", r, want)
 	}
 	msg, _ := m["error"].(string)
@@ -211,7 +211,7 @@ func faultJobPoll(t *testing.T, fc faultCase) {
 		h.connect(id)
 		return
 	}
-	if r.status != 200 {
+	if r.Status != 200 {
 		t.Fatalf("connect through a passing job-poll fault: %s", r)
 	}
 	if n := h.sim.CountRequests("GET", "/api/v1/jobs/"); n < 3 {
@@ -343,12 +343,12 @@ func faultStream(t *testing.T, fc faultCase) {
 	}
 	h.sim.InjectFault(f)
 	r := h.do("POST", "/api/chat/stream", `{"text":"stream this"}`)
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("stream answer %d %q", r.status, r.header.Get("Content-Type"))
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answer %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
-	events := apptest.ReadSSE(t, bytes.NewReader(r.body))
+	events := apptest.ReadSSE(t, bytes.NewReader(r.Body))
 	if len(events) == 0 {
-		t.Fatalf("empty stream: %q", r.body)
+		t.Fatalf("empty stream: %q", r.Body)
 	}
 	last := events[len(events)-1]
 	if fc.kind == kindSlowBody {
@@ -359,11 +359,11 @@ func faultStream(t *testing.T, fc faultCase) {
 			}
 		}
 		if last.Event != "done" || !strings.Contains(text.String(), "stream this") {
-			t.Fatalf("slow stream = %q", r.body)
+			t.Fatalf("slow stream = %q", r.Body)
 		}
 	} else {
 		if last.Event != "error" {
-			t.Fatalf("stream ended with %q, want an error event: %q", last.Event, r.body)
+			t.Fatalf("stream ended with %q, want an error event: %q", last.Event, r.Body)
 		}
 		msg := jsonField(t, last.Data, "error")
 		if fc.kind == kindMalformed {

@@ -101,7 +101,7 @@ func giveUp(t *testing.T, h *harness, rec *stateRecorder, mark int, id string) {
 	if conn["state"] != "disconnected" || conn["lastError"] != errState.LastError {
 		t.Errorf("connection after giving up = %v", conn)
 	}
-	if r := h.do("POST", "/api/chat", `{"text":"anyone?"}`); r.status != 409 {
+	if r := h.do("POST", "/api/chat", `{"text":"anyone?"}`); r.Status != 409 {
 		t.Errorf("chat after giving up: %s, want 409", r)
 	}
 	after := h.sim.CountRequests("POST", bridgePath(id))
