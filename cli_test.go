@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func cliRun(t *testing.T, h home, port int, stdin string, args ...string) (int, 
 	ctx, cancel := context.WithTimeout(context.Background(), pollBound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = h.env(map[string]string{"MILADY_PORT": strconv.Itoa(port)})
+	cmd.Env = h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(port)})
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -156,11 +155,7 @@ func TestCLIAgainstSim(t *testing.T) {
 	t.Parallel()
 	h := newHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
-	m, err := app.WaitFor(app.Stderr, simLine, startBound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
+	simURL, sim := simControl(t, app, h)
 
 	out := mustCLI(t, h, app.port, "", "status")
 	for _, want := range []string{"Instance:   " + app.url + " (simulator)", "State:      disconnected", "Account:    not logged in", "Agent:      none", "Heartbeat:  never"} {
@@ -173,7 +168,7 @@ func TestCLIAgainstSim(t *testing.T) {
 	}
 
 	// login: the URL and its QR code, then Approve in the "browser".
-	login := testbin.Start(t, "login", binPath, h.env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
+	login := testbin.Start(t, "login", binPath, h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
 	lm, err := login.WaitFor(login.Stdout, loginURLLine, startBound)
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +240,7 @@ func TestCLILoginCancel(t *testing.T) {
 	t.Parallel()
 	h := newHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
-	login := testbin.Start(t, "login", binPath, h.env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
+	login := testbin.Start(t, "login", binPath, h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
 	if _, err := login.WaitFor(login.Stdout, loginURLLine, startBound); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +267,7 @@ func TestCLILoginCancel(t *testing.T) {
 func TestCLINoInstance(t *testing.T) {
 	t.Parallel()
 	h := newHome(t)
-	port := freePort(t)
+	port := testbin.FreePort(t)
 	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"login"}, {"agents"}, {"chat", "hi"}, {"logout"}, {"credits"}, {"connect", "x"}, {"disconnect"}, {"open"}} {
 		code, out, errOut := cliRun(t, h, port, "", args...)
 		if code != 1 || out != "" || strings.Count(errOut, "\n") != 1 ||

@@ -60,25 +60,16 @@ const exitBound, startBound, pollBound = testbin.ExitBound, testbin.StartBound, 
 
 var dashboardLine, simLine = testbin.DashboardLine, testbin.SimLine
 
-// home is one user's private folders: MILADY_STATE_DIR, MILADY_CONFIG_PATH
-// and the XDG folders all point inside it. Reusing a home is a restart.
-type home struct{ root, state, config string }
+// home is one user's private folders (testbin.Home); reusing a home is a
+// restart.
+type home struct{ testbin.Home }
 
-func newHome(t *testing.T) home {
-	root := t.TempDir()
-	return home{root: root, state: filepath.Join(root, "state"), config: filepath.Join(root, "milady.json")}
-}
-
-// env is a clean environment for this home (no display, no session bus,
-// nothing of the user's), plus extra.
-func (h home) env(extra map[string]string) []string {
-	return testbin.HomeEnv(h.root, h.state, h.config, extra)
-}
+func newHome(t *testing.T) home { return home{testbin.NewHome(t)} }
 
 // readConfig parses milady.json.
 func (h home) readConfig(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(h.config)
+	b, err := os.ReadFile(h.Config)
 	if err != nil {
 		t.Fatalf("read config: %v", err)
 	}
@@ -99,7 +90,7 @@ type instance struct {
 // startApp runs the binary and waits for the dashboard line on stdout.
 func startApp(t *testing.T, name string, h home, extra map[string]string, args ...string) *instance {
 	t.Helper()
-	p := testbin.Start(t, name, binPath, h.env(extra), args...)
+	p := testbin.Start(t, name, binPath, h.Env(extra), args...)
 	m, err := p.WaitFor(p.Stdout, dashboardLine, startBound)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +120,7 @@ func (a *instance) stop(t *testing.T, sig os.Signal) {
 // output.
 func runBin(t *testing.T, name string, h home, extra map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	p := testbin.Start(t, name, binPath, h.env(extra), args...)
+	p := testbin.Start(t, name, binPath, h.Env(extra), args...)
 	code, err := p.Wait(exitBound)
 	if err != nil {
 		t.Fatal(err)
@@ -176,14 +167,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("GET / = %d %s: %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), page)
 	}
 
-	m, err := app.WaitFor(app.Stderr, simLine, startBound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
-	app.client().Login(t, func(sid string) {
-		call(t, sim, "POST", simURL+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
-	})
+	simURL, sim := loginSim(t, app, h)
 	call(t, sim, "POST", simURL+"/__sim/balance", map[string]any{"balance": 42.5}, 200)
 	credits := call(t, httpc, "GET", app.url+"/api/cloud/credits?fresh=1", nil, 200)
 	if credits["connected"] != true || credits["balance"] != 42.5 {
@@ -210,7 +194,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("want signal, then a final snapshot of %s, then stopped, in the log:\n%s", id, log)
 	}
 	// --sim keeps its own milady.json in <state>/sim (TestSimSealedOff).
-	cfg := home{config: filepath.Join(h.state, "sim", "milady.json")}.readConfig(t)
+	cfg := home{testbin.Home{Config: filepath.Join(h.State, "sim", "milady.json")}}.readConfig(t)
 	if get(cfg, "desktop", "wasConnected") != true || get(cfg, "desktop", "lastAgentId") != id {
 		t.Fatalf("config after quitting while connected = %v", cfg["desktop"])
 	}
@@ -242,12 +226,12 @@ func TestRestartReconnects(t *testing.T) {
 	t.Parallel()
 	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 50})
 	h := newHome(t)
-	ca := filepath.Join(h.root, "sim-ca.pem")
+	ca := filepath.Join(h.Root, "sim-ca.pem")
 	if err := os.WriteFile(ca, sim.CertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := `{"cloud": {"baseUrl": "` + sim.URL() + `"}, "ui": {"theme": "kept by the app"}}`
-	if err := os.WriteFile(h.config, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(h.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"SSL_CERT_FILE": ca, "MILADY_CLOUD_ALLOW_LOOPBACK": "1"}
@@ -447,8 +431,8 @@ func TestSignals(t *testing.T) {
 			// Before main.go registered for signals ahead of serving, about
 			// 4 in 10 of these starts died of the signal instead.
 			for i := range 10 {
-				port := strconv.Itoa(freePort(t))
-				p := testbin.Start(t, "early-"+strconv.Itoa(i), binPath, h.env(nil), "--headless", "--port", port)
+				port := strconv.Itoa(testbin.FreePort(t))
+				p := testbin.Start(t, "early-"+strconv.Itoa(i), binPath, h.Env(nil), "--headless", "--port", port)
 				waitHealth(t, p, "http://127.0.0.1:"+port)
 				if err := p.Signal(sig); err != nil {
 					t.Fatal(err)
@@ -459,17 +443,6 @@ func TestSignals(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort finds a port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // waitHealth polls /api/health without pausing (the point is to be as

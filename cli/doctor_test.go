@@ -16,6 +16,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/dbustest"
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // doctorHome is one user's files for a doctor run, pointed at an
@@ -50,7 +51,7 @@ func newDoctorHome(t *testing.T) *doctorHome {
 		"MILADY_CONFIG_PATH":          filepath.Join(root, "milady.json"),
 		"MILADY_STATE_DIR":            state,
 		"XDG_CONFIG_HOME":             filepath.Join(root, "xdg-config"),
-		"MILADY_PORT":                 strconv.Itoa(freePort(t)),
+		"MILADY_PORT":                 strconv.Itoa(testbin.FreePort(t)),
 		"MILADY_CLOUD_ALLOW_LOOPBACK": "1",
 		"SSL_CERT_FILE":               ca,
 		"DISPLAY":                     ":77",
@@ -232,7 +233,7 @@ func TestDoctorCloudProblems(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		t.Parallel()
 		h := newDoctorHome(t)
-		h.writeConfig(t, "eliza_x", "https://127.0.0.1:"+strconv.Itoa(freePort(t)), 0o600)
+		h.writeConfig(t, "eliza_x", "https://127.0.0.1:"+strconv.Itoa(testbin.FreePort(t)), 0o600)
 		_, checks, text := h.run(t, nil)
 		want(t, checks, text, "TLS", "fail", "cannot connect", "network")
 	})
@@ -319,16 +320,6 @@ func TestDoctorLocalProblems(t *testing.T) {
 		_, checks, text := h.run(t, nil)
 		want(t, checks, text, "autostart", "fail", "/nonexistent/milady-cloud, which does not exist", "off and on again")
 	})
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // privateBus is a private session bus with names claimed on it.
