@@ -36,7 +36,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 func TestLoginInTmux(t *testing.T) {
 	t.Parallel()
 	tmux := tmuxBin(t)
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
 	simURL, sim := simControl(t, app, h)
 

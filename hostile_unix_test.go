@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // TestHostileConfigAtStart: a milady.json that is a FIFO, 2 MB of "[" or
@@ -40,7 +42,7 @@ func TestHostileConfigAtStart(t *testing.T) {
 	for name, mk := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			h := newHome(t)
+			h := testbin.NewHome(t)
 			mk(t, h.Config)
 			before, _ := os.Lstat(h.Config)
 			app := startApp(t, "app", h, nil, "--headless", "--port", "0")

@@ -60,7 +60,7 @@ func loopbackAlias(t *testing.T) string {
 func TestBindElsewhereDashboardLink(t *testing.T) {
 	t.Parallel()
 	alias := loopbackAlias(t)
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	p := testbin.Start(t, "bound", binPath, h.Env(nil), "--headless", "--sim", "--bind", alias, "--port", "0")
 	m, err := p.WaitFor(p.Stdout, regexp.MustCompile(`Milady Cloud dashboard: (http://`+regexp.QuoteMeta(alias)+`:(\d+))/`), startBound)
 	if err != nil {

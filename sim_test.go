@@ -40,7 +40,7 @@ func realConfig(key, baseURL string) []byte {
 
 // simControl waits for the running --sim app to announce its simulator and
 // returns the simulator's URL and a client that trusts its certificate.
-func simControl(t *testing.T, app *instance, h home) (string, *http.Client) {
+func simControl(t *testing.T, app *instance, h testbin.Home) (string, *http.Client) {
 	t.Helper()
 	m, err := app.WaitFor(app.Stderr, simLine, startBound)
 	if err != nil {
@@ -51,7 +51,7 @@ func simControl(t *testing.T, app *instance, h home) (string, *http.Client) {
 
 // loginSim logs the running --sim app in through the simulator's approve
 // step and returns the simulator's URL and control client.
-func loginSim(t *testing.T, app *instance, h home) (string, *http.Client) {
+func loginSim(t *testing.T, app *instance, h testbin.Home) (string, *http.Client) {
 	t.Helper()
 	simURL, sim := simControl(t, app, h)
 	app.client().Login(t, func(sid string) {
@@ -74,7 +74,7 @@ func TestSimSealedOff(t *testing.T) {
 	}))
 	t.Cleanup(cloud.Close)
 
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	legacy := filepath.Join(h.Root, ".milady", "milady.json")
 	if err := os.MkdirAll(filepath.Dir(legacy), 0o700); err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestSimSealedOff(t *testing.T) {
 // within a second, and the key is in no file of the state folder.
 func TestSimLogoutKeyGoneAfterKill(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
 	loginSim(t, app, h)
 	simCfg := filepath.Join(h.State, "sim", "milady.json")
@@ -198,7 +198,7 @@ func stateHolds(t *testing.T, dir string, b []byte) bool {
 // that records its environment) gets none of the ELIZAOS_* variables.
 func TestSimBrowserWithoutKey(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	bin := filepath.Join(h.Root, "bin")
 	rec := filepath.Join(h.Root, "xdg-open.env")
 	if err := os.MkdirAll(bin, 0o700); err != nil {
