@@ -225,8 +225,7 @@ func faultJobPoll(t *testing.T, fc faultCase) {
 
 func faultSnapshot(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.REST = shortTimeout })})
-	id := h.createAgent("Snap")
-	h.connect(id)
+	id := h.connectedAgent("Snap")
 	rec := h.record()
 	mark := rec.mark()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/snapshot"))
@@ -251,8 +250,7 @@ func faultHeartbeat(t *testing.T, fc faultCase) {
 	mc := quietManager()
 	mc.HeartbeatInterval = 30 * time.Millisecond
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
-	id := h.createAgent("Beat")
-	h.connect(id)
+	id := h.connectedAgent("Beat")
 	rec := h.record()
 	mark := rec.mark()
 	// As many failed beats as it takes to reconnect; the reconnect
@@ -284,8 +282,7 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 	mc.HeartbeatInterval = 30 * time.Millisecond
 	mc.MaxReconnectAttempts = 1 // every attempt count is TestHeartbeatOutages
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
-	id := h.createAgent("Gone")
-	h.connect(id)
+	id := h.connectedAgent("Gone")
 	rec := h.record()
 	mark := rec.mark()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
@@ -308,8 +305,7 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 
 func faultMessageSend(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
-	id := h.createAgent("Chat")
-	h.connect(id)
+	id := h.connectedAgent("Chat")
 	rec := h.record()
 	mark := rec.mark()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
@@ -335,8 +331,7 @@ func faultStream(t *testing.T, fc faultCase) {
 		timeouts = fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })
 	}
 	h := loggedIn(t, options{timeouts: timeouts})
-	id := h.createAgent("Stream")
-	h.connect(id)
+	id := h.connectedAgent("Stream")
 	f := fc.at("POST", "/api/v1/milady/agents/"+id+"/stream")
 	if fc.kind == kindSlowBody {
 		f.Delay = 1500 * time.Millisecond

@@ -220,6 +220,15 @@ func (h *harness) connect(id string) {
 	}
 }
 
+// connectedAgent creates an agent over REST, connects to it and returns
+// its id: the starting point of most fault tests.
+func (h *harness) connectedAgent(name string) string {
+	h.t.Helper()
+	id := h.createAgent(name)
+	h.connect(id)
+	return id
+}
+
 // connection returns the status endpoint's connection object.
 func (h *harness) connection() map[string]any {
 	h.t.Helper()

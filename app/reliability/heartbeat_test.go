@@ -41,8 +41,7 @@ func TestHeartbeatOutages(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			h := loggedIn(t, options{manager: beatManager()})
-			id := h.createAgent("Beat " + c.name)
-			h.connect(id)
+			id := h.connectedAgent("Beat " + c.name)
 			rec := h.record()
 			mark := rec.mark()
 			h.sim.FailHeartbeats(c.beats)

@@ -39,8 +39,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	}
 	secrets := []string{key, key[12:]}
 
-	id := h.createAgent("Secret Keeper")
-	h.connect(id)
+	id := h.connectedAgent("Secret Keeper")
 	h.expect("POST", "/api/chat", `{"text":"what is my key?"}`, 200)
 	h.expectStream(`{"text":"stream it"}`)
 	h.expect("POST", "/api/cloud/agents/"+id+"/snapshot", "", 200)

@@ -41,8 +41,7 @@ func TestSoak(t *testing.T) {
 	mc.HeartbeatInterval = time.Second
 	mc.BackupInterval = 2 * time.Second
 	h := loggedIn(t, options{manager: &mc})
-	id := h.createAgent("Soak")
-	h.connect(id)
+	id := h.connectedAgent("Soak")
 	rec := h.record()
 	mark := rec.mark()
 
