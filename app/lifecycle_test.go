@@ -165,11 +165,7 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 		shutdownDone := make(chan error, 1)
 		go func() { shutdownDone <- svc.Shutdown(sctx) }()
 		waitFor(1)
-		select {
-		case <-shutdownDone:
-		case <-time.After(15 * time.Second):
-			t.Fatalf("round %d: Shutdown did not return", r)
-		}
+		apptest.Receive(t, shutdownDone, 15*time.Second, fmt.Sprintf("Shutdown to return in round %d", r))
 		cancel()
 		waitFor(1) // after Shutdown
 		badMu.Lock()

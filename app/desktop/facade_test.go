@@ -247,11 +247,7 @@ func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 	defer a.shutdown(context.Background())
 	sub.Send(t, app.Event{Type: app.EventSnapshot, Data: app.Snapshot{Version: "v"}})
 	close(sub.Ch)
-	select {
-	case <-sub.Closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the forwarder did not release the subscription after the stream ended")
-	}
+	apptest.Receive(t, sub.Closed, waitLimit, "the forwarder did not release the subscription after the stream ended")
 	if got := em.events(); len(got) != 1 || got[0].name != app.EventSnapshot {
 		t.Fatalf("emitted %+v, want only the snapshot", got)
 	}
@@ -341,11 +337,7 @@ func TestHiddenStartShowsWindowWithoutTray(t *testing.T) {
 		t.Fatal("keepReachable did not wait on the clock")
 	}
 	clk.Advance(trayPollInterval)
-	select {
-	case <-w.shown:
-	case <-time.After(5 * time.Second):
-		t.Fatal("window not shown after the grace period without a tray host")
-	}
+	apptest.Receive(t, w.shown, waitLimit, "window not shown after the grace period without a tray host")
 }
 
 func TestHiddenStartStaysHiddenWithTray(t *testing.T) {

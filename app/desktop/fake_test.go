@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
+
+// waitLimit bounds every wait for something the facade does on another
+// goroutine; only a hang takes that long.
+const waitLimit = 10 * time.Second
 
 // fakeBackend is the shared apptest.Backend set up with the window tests'
 // canned answers: err, when set, is returned by every method that can fail

@@ -16,7 +16,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/autostart"
@@ -68,7 +67,7 @@ func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
 	// browser, the tray shows the dashboard; the user approves in the
 	// browser (the simulator).
 	item.ClickLabel(t, l, "Log in to Eliza Cloud…")
-	waitSignal(t, r.dashboard, "dashboard after the login click")
+	apptest.Receive(t, r.dashboard, wait, "dashboard after the login click")
 	r.approvePendingLogin()
 	if urls := r.opener.URLs(); len(urls) != 1 || !strings.Contains(urls[0], "/auth/cli-login?session=") {
 		t.Errorf("browser asked to open %q, want the one login page", urls)
@@ -414,13 +413,8 @@ func TestServiceWithoutTrayHost(t *testing.T) {
 	r := startService(t, rigOptions{})
 	started := make(chan bool, 1)
 	go func() { started <- r.startTray() }()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatalf("tray Start() = false on a bus; logs:\n%s", r.logs)
-		}
-	case <-time.After(wait):
-		t.Fatal("tray Start() blocked without a watcher")
+	if !apptest.Receive(t, started, wait, "tray Start() without a watcher (it must not block)") {
+		t.Fatalf("tray Start() = false on a bus; logs:\n%s", r.logs)
 	}
 	if tray.TrayHostPresent() {
 		t.Error("TrayHostPresent() = true with no watcher")
