@@ -245,15 +245,11 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 	}
 	report(JobProgress{JobID: res.JobID, Phase: JobQueued, Status: "pending", MaxAttempts: 3})
 	for {
-		wait := c.clock.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return nil, ctx.Err()
-		case <-deadline.C():
-			wait.Stop()
+		switch err := c.pollWait(ctx, deadline, interval); {
+		case errors.Is(err, errPollDeadline):
 			return nil, &timeoutError{op: "provisioning job " + res.JobID, after: jobTimeout, cause: context.DeadlineExceeded}
-		case <-wait.C():
+		case err != nil:
+			return nil, err
 		}
 		var env struct {
 			Data    *jobResponse `json:"data"`
