@@ -179,8 +179,7 @@ func wantFailedConnect(t *testing.T, h *harness, rec *stateRecorder, mark int) {
 func faultProvision(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Provision = shortTimeout })})
 	id := h.createAgent("Prov")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/provision"))
 	wantCloudError(t, h.do("POST", "/api/cloud/agents/"+id+"/provision", ""), fc)
 	wantFailedConnect(t, h, rec, mark)
@@ -196,8 +195,7 @@ func faultProvision(t *testing.T, fc faultCase) {
 func faultJobPoll(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.REST = shortTimeout })})
 	id := h.createAgent("Job")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	f := fc.at("GET", "/api/v1/jobs/")
 	if fc.kind != kindRedirect {
 		f.Count = 2
@@ -226,8 +224,7 @@ func faultJobPoll(t *testing.T, fc faultCase) {
 func faultSnapshot(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.REST = shortTimeout })})
 	id := h.connectedAgent("Snap")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/snapshot"))
 	wantCloudError(t, h.do("POST", "/api/cloud/agents/"+id+"/snapshot", ""), fc)
 	ev := rec.waitEvent(t, mark, "failed backup event", func(ev appEvent) bool { return ev.Type == "backup" })
@@ -251,8 +248,7 @@ func faultHeartbeat(t *testing.T, fc faultCase) {
 	mc.HeartbeatInterval = 30 * time.Millisecond
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
 	id := h.connectedAgent("Beat")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	// As many failed beats as it takes to reconnect; the reconnect
 	// attempt's own heartbeat then succeeds.
 	f := fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge")
@@ -283,8 +279,7 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 	mc.MaxReconnectAttempts = 1 // every attempt count is TestHeartbeatOutages
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
 	id := h.connectedAgent("Gone")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
 	rec.waitState(t, mark, "disconnected", is(cloud.StateDisconnected))
 	if got, want := strings.Join(rec.states(mark), " "), "reconnecting#1 error disconnected"; got != want {
@@ -306,8 +301,7 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 func faultMessageSend(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
 	id := h.connectedAgent("Chat")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
 	wantCloudError(t, h.do("POST", "/api/chat", `{"text":"hello?"}`), fc)
 	if s := rec.states(mark); len(s) != 0 {

@@ -74,8 +74,7 @@ func TestJobPollOutageEndsInTimeout(t *testing.T) {
 	t.Parallel()
 	h := loggedIn(t, options{connectTimeout: 1500 * time.Millisecond})
 	id := h.createAgent("Stuck")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(cloudsim.Fault{Method: "GET", Path: "/api/v1/jobs/", Status: 503,
 		Body: `{"success":false,"error":"` + cloudMessage(503) + `"}`})
 	r := h.do("POST", "/api/cloud/agents/"+id+"/connect", "")

@@ -42,8 +42,7 @@ func TestHeartbeatOutages(t *testing.T) {
 			t.Parallel()
 			h := loggedIn(t, options{manager: beatManager()})
 			id := h.connectedAgent("Beat " + c.name)
-			rec := h.record()
-			mark := rec.mark()
+			rec, mark := h.record()
 			h.sim.FailHeartbeats(c.beats)
 			// Every bridge request that arrives from now on meets the
 			// outage; the monitor sends one at a time.

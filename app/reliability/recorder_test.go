@@ -20,7 +20,9 @@ type stateRecorder struct {
 	done   chan struct{}
 }
 
-func (h *harness) record() *stateRecorder {
+// record starts recording the Service's events and returns the recorder
+// with a mark at its start, for since/states/wait*.
+func (h *harness) record() (*stateRecorder, int) {
 	r := &stateRecorder{sub: h.svc.Subscribe(), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -35,7 +37,7 @@ func (h *harness) record() *stateRecorder {
 		}
 	}()
 	h.t.Cleanup(r.close)
-	return r
+	return r, r.mark()
 }
 
 func (r *stateRecorder) close() {

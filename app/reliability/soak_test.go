@@ -42,8 +42,7 @@ func TestSoak(t *testing.T) {
 	mc.BackupInterval = 2 * time.Second
 	h := loggedIn(t, options{manager: &mc})
 	id := h.connectedAgent("Soak")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 
 	streamDone := h.followEvents(io.Discard)
 
