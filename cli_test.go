@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,12 +27,12 @@ var loginURLLine = regexp.MustCompile(`(?m)^  (https://127\.0\.0\.1:\d+/\S*[?&]s
 
 // cliRun runs `milady-cloud args…` against the instance on port, with
 // stdin (may be ""), and returns its exit code and output.
-func cliRun(t *testing.T, h home, port int, stdin string, args ...string) (int, string, string) {
+func cliRun(t *testing.T, h testbin.Home, port int, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), pollBound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = h.env(map[string]string{"MILADY_PORT": strconv.Itoa(port)})
+	cmd.Env = h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(port)})
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -57,7 +56,7 @@ func errorsAs(err error, target **exec.ExitError) bool {
 }
 
 // mustCLI runs a command that must exit 0 and returns its stdout.
-func mustCLI(t *testing.T, h home, port int, stdin string, args ...string) string {
+func mustCLI(t *testing.T, h testbin.Home, port int, stdin string, args ...string) string {
 	t.Helper()
 	code, out, errOut := cliRun(t, h, port, stdin, args...)
 	if code != 0 {
@@ -67,7 +66,7 @@ func mustCLI(t *testing.T, h home, port int, stdin string, args ...string) strin
 }
 
 // statusJSON runs `status --json`.
-func statusJSON(t *testing.T, h home, port int) map[string]any {
+func statusJSON(t *testing.T, h testbin.Home, port int) map[string]any {
 	t.Helper()
 	out := mustCLI(t, h, port, "", "status", "--json")
 	var m map[string]any
@@ -154,13 +153,9 @@ func checkQR(t *testing.T, out, url string) {
 // disconnect and logout.
 func TestCLIAgainstSim(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
-	m, err := app.WaitFor(app.Stderr, simLine, startBound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
+	simURL, sim := simControl(t, app, h)
 
 	out := mustCLI(t, h, app.port, "", "status")
 	for _, want := range []string{"Instance:   " + app.url + " (simulator)", "State:      disconnected", "Account:    not logged in", "Agent:      none", "Heartbeat:  never"} {
@@ -173,7 +168,7 @@ func TestCLIAgainstSim(t *testing.T) {
 	}
 
 	// login: the URL and its QR code, then Approve in the "browser".
-	login := testbin.Start(t, "login", binPath, h.env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
+	login := testbin.Start(t, "login", binPath, h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
 	lm, err := login.WaitFor(login.Stdout, loginURLLine, startBound)
 	if err != nil {
 		t.Fatal(err)
@@ -243,9 +238,9 @@ func TestCLIAgainstSim(t *testing.T) {
 // TestCLILoginCancel: Ctrl+C while waiting cancels the app's login.
 func TestCLILoginCancel(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
-	login := testbin.Start(t, "login", binPath, h.env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
+	login := testbin.Start(t, "login", binPath, h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port)}), "login")
 	if _, err := login.WaitFor(login.Stdout, loginURLLine, startBound); err != nil {
 		t.Fatal(err)
 	}
@@ -271,8 +266,8 @@ func TestCLILoginCancel(t *testing.T) {
 // line with how to start one, and exits 1.
 func TestCLINoInstance(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
-	port := freePort(t)
+	h := testbin.NewHome(t)
+	port := testbin.FreePort(t)
 	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"login"}, {"agents"}, {"chat", "hi"}, {"logout"}, {"credits"}, {"connect", "x"}, {"disconnect"}, {"open"}} {
 		code, out, errOut := cliRun(t, h, port, "", args...)
 		if code != 1 || out != "" || strings.Count(errOut, "\n") != 1 ||
@@ -287,7 +282,7 @@ func TestCLINoInstance(t *testing.T) {
 // codes, each subcommand has its own help, and usage errors exit 2.
 func TestCLIHelp(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	_, _, errOut := runBin(t, "help", h, nil, "--help")
 	for _, want := range []string{"-headless", "-hidden", "-sim", "-open", "-port", "-bind", "-version", "Commands", "doctor", "login", "chat [agent] [text…]", "Exit codes: 0 ok"} {
 		if !strings.Contains(errOut, want) {
@@ -314,7 +309,7 @@ func TestCLIHelp(t *testing.T) {
 // real default cloud (unreachable here, so doctor reports it).
 func TestCLIDoctorSeesInstance(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--port", "0")
 	code, out, _ := cliRun(t, h, app.port, "", "doctor", "--json")
 	var r struct {

@@ -36,19 +36,15 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 func TestLoginInTmux(t *testing.T) {
 	t.Parallel()
 	tmux := tmuxBin(t)
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
-	m, err := app.WaitFor(app.Stderr, simLine, startBound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
+	simURL, sim := simControl(t, app, h)
 
 	// The pane runs a script with exactly the test's environment (tmux
 	// would hand it its own), then waits on the TTY so the pane stays.
 	dir := t.TempDir()
 	var script strings.Builder
-	for _, kv := range h.env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port), "TERM": "xterm-256color", "NO_COLOR": "", "TMUX": ""}) {
+	for _, kv := range h.Env(map[string]string{"MILADY_PORT": strconv.Itoa(app.port), "TERM": "xterm-256color", "NO_COLOR": "", "TMUX": ""}) {
 		k, v, _ := strings.Cut(kv, "=")
 		if regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(k) {
 			script.WriteString("export " + k + "=" + shellQuote(v) + "\n")
@@ -62,7 +58,7 @@ func TestLoginInTmux(t *testing.T) {
 	sock := filepath.Join(dir, "tmux.sock")
 	tmuxCmd := func(args ...string) (string, error) {
 		cmd := exec.Command(tmux, append([]string{"-S", sock, "-f", "/dev/null"}, args...)...)
-		cmd.Env = testbin.Env(map[string]string{"TMUX": "", "HOME": h.root})
+		cmd.Env = testbin.Env(map[string]string{"TMUX": "", "HOME": h.Root})
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // TestHostileConfigAtStart: a milady.json that is a FIFO, 2 MB of "[" or
@@ -40,19 +42,19 @@ func TestHostileConfigAtStart(t *testing.T) {
 	for name, mk := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			h := newHome(t)
-			mk(t, h.config)
-			before, _ := os.Lstat(h.config)
+			h := testbin.NewHome(t)
+			mk(t, h.Config)
+			before, _ := os.Lstat(h.Config)
 			app := startApp(t, "app", h, nil, "--headless", "--port", "0")
 			call(t, httpc, "GET", app.url+"/api/health", nil, 200)
 			refused := call(t, httpc, "POST", app.url+"/api/settings", map[string]any{"notifications": false}, 409)
-			if !strings.Contains(fmt.Sprint(refused["error"]), h.config) {
-				t.Fatalf("settings with a hostile config = %v, want an error naming %s", refused, h.config)
+			if !strings.Contains(fmt.Sprint(refused["error"]), h.Config) {
+				t.Fatalf("settings with a hostile config = %v, want an error naming %s", refused, h.Config)
 			}
 			app.stop(t, syscall.SIGTERM)
-			after, err := os.Lstat(h.config)
+			after, err := os.Lstat(h.Config)
 			if err != nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
-				t.Fatalf("%s was replaced: %v → %v (%v)", h.config, before.Mode(), after, err)
+				t.Fatalf("%s was replaced: %v → %v (%v)", h.Config, before.Mode(), after, err)
 			}
 		})
 	}

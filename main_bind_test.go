@@ -60,19 +60,19 @@ func loopbackAlias(t *testing.T) string {
 func TestBindElsewhereDashboardLink(t *testing.T) {
 	t.Parallel()
 	alias := loopbackAlias(t)
-	h := newHome(t)
-	p := testbin.Start(t, "bound", binPath, h.env(nil), "--headless", "--sim", "--bind", alias, "--port", "0")
+	h := testbin.NewHome(t)
+	p := testbin.Start(t, "bound", binPath, h.Env(nil), "--headless", "--sim", "--bind", alias, "--port", "0")
 	m, err := p.WaitFor(p.Stdout, regexp.MustCompile(`Milady Cloud dashboard: (http://`+regexp.QuoteMeta(alias)+`:(\d+))/`), startBound)
 	if err != nil {
 		t.Fatal(err)
 	}
 	base, port := m[1], m[2]
-	tokenB, err := os.ReadFile(filepath.Join(h.state, "api-token"))
+	tokenB, err := os.ReadFile(filepath.Join(h.State, "api-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(string(tokenB))
-	linkFile := filepath.Join(h.state, "dashboard-url")
+	linkFile := filepath.Join(h.State, "dashboard-url")
 	st, err := os.Stat(linkFile)
 	if err != nil {
 		t.Fatal(err)

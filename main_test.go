@@ -8,7 +8,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,35 +59,6 @@ const exitBound, startBound, pollBound = testbin.ExitBound, testbin.StartBound, 
 
 var dashboardLine, simLine = testbin.DashboardLine, testbin.SimLine
 
-// home is one user's private folders: MILADY_STATE_DIR, MILADY_CONFIG_PATH
-// and the XDG folders all point inside it. Reusing a home is a restart.
-type home struct{ root, state, config string }
-
-func newHome(t *testing.T) home {
-	root := t.TempDir()
-	return home{root: root, state: filepath.Join(root, "state"), config: filepath.Join(root, "milady.json")}
-}
-
-// env is a clean environment for this home (no display, no session bus,
-// nothing of the user's), plus extra.
-func (h home) env(extra map[string]string) []string {
-	return testbin.HomeEnv(h.root, h.state, h.config, extra)
-}
-
-// readConfig parses milady.json.
-func (h home) readConfig(t *testing.T) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(h.config)
-	if err != nil {
-		t.Fatalf("read config: %v", err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatalf("parse config: %v\n%s", err, b)
-	}
-	return cfg
-}
-
 // instance is a running app with its dashboard URL (no trailing slash).
 type instance struct {
 	*testbin.Proc
@@ -97,9 +67,9 @@ type instance struct {
 }
 
 // startApp runs the binary and waits for the dashboard line on stdout.
-func startApp(t *testing.T, name string, h home, extra map[string]string, args ...string) *instance {
+func startApp(t *testing.T, name string, h testbin.Home, extra map[string]string, args ...string) *instance {
 	t.Helper()
-	p := testbin.Start(t, name, binPath, h.env(extra), args...)
+	p := testbin.Start(t, name, binPath, h.Env(extra), args...)
 	m, err := p.WaitFor(p.Stdout, dashboardLine, startBound)
 	if err != nil {
 		t.Fatal(err)
@@ -127,9 +97,9 @@ func (a *instance) stop(t *testing.T, sig os.Signal) {
 
 // runBin runs the binary to completion (bounded) and returns its exit code and
 // output.
-func runBin(t *testing.T, name string, h home, extra map[string]string, args ...string) (int, string, string) {
+func runBin(t *testing.T, name string, h testbin.Home, extra map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	p := testbin.Start(t, name, binPath, h.env(extra), args...)
+	p := testbin.Start(t, name, binPath, h.Env(extra), args...)
 	code, err := p.Wait(exitBound)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +126,7 @@ func (a *instance) client() testbin.App {
 // tries to reconnect to the same agent.
 func TestDemoEndToEnd(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
 
 	health := call(t, httpc, "GET", app.url+"/api/health", nil, 200)
@@ -176,14 +146,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("GET / = %d %s: %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), page)
 	}
 
-	m, err := app.WaitFor(app.Stderr, simLine, startBound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
-	app.client().Login(t, func(sid string) {
-		call(t, sim, "POST", simURL+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
-	})
+	simURL, sim := loginSim(t, app, h)
 	call(t, sim, "POST", simURL+"/__sim/balance", map[string]any{"balance": 42.5}, 200)
 	credits := call(t, httpc, "GET", app.url+"/api/cloud/credits?fresh=1", nil, 200)
 	if credits["connected"] != true || credits["balance"] != 42.5 {
@@ -210,7 +173,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("want signal, then a final snapshot of %s, then stopped, in the log:\n%s", id, log)
 	}
 	// --sim keeps its own milady.json in <state>/sim (TestSimSealedOff).
-	cfg := home{config: filepath.Join(h.state, "sim", "milady.json")}.readConfig(t)
+	cfg := testbin.ReadConfig(t, filepath.Join(h.State, "sim", "milady.json"))
 	if get(cfg, "desktop", "wasConnected") != true || get(cfg, "desktop", "lastAgentId") != id {
 		t.Fatalf("config after quitting while connected = %v", cfg["desktop"])
 	}
@@ -241,13 +204,13 @@ func TestDemoEndToEnd(t *testing.T) {
 func TestRestartReconnects(t *testing.T) {
 	t.Parallel()
 	sim := cloudsim.Start(t, cloudsim.Options{JobPollIntervalMs: 50})
-	h := newHome(t)
-	ca := filepath.Join(h.root, "sim-ca.pem")
+	h := testbin.NewHome(t)
+	ca := filepath.Join(h.Root, "sim-ca.pem")
 	if err := os.WriteFile(ca, sim.CertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := `{"cloud": {"baseUrl": "` + sim.URL() + `"}, "ui": {"theme": "kept by the app"}}`
-	if err := os.WriteFile(h.config, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(h.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"SSL_CERT_FILE": ca, "MILADY_CLOUD_ALLOW_LOOPBACK": "1"}
@@ -271,7 +234,7 @@ func TestRestartReconnects(t *testing.T) {
 	if last.Method != "POST" || !strings.HasSuffix(last.Path, "/agents/"+id+"/snapshot") {
 		t.Fatalf("last request before exit = %s %s, want the final snapshot", last.Method, last.Path)
 	}
-	if get(h.readConfig(t), "ui", "theme") != "kept by the app" {
+	if get(testbin.ReadConfig(t, h.Config), "ui", "theme") != "kept by the app" {
 		t.Fatal("a key the app does not own was lost")
 	}
 
@@ -291,7 +254,7 @@ func TestRestartReconnects(t *testing.T) {
 // one line and runs headless.
 func TestNoDisplay(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--sim", "--port", "0")
 	out := app.Stdout.String()
 	var about []string
@@ -319,7 +282,7 @@ func TestSingleInstance(t *testing.T) {
 	for _, token := range []string{"", "s3cret-token-for-main-test"} {
 		t.Run(fmt.Sprintf("token=%t", token != ""), func(t *testing.T) {
 			t.Parallel()
-			h := newHome(t)
+			h := testbin.NewHome(t)
 			env := map[string]string{"MILADY_DEBUG": "1", "MILADY_API_TOKEN": token}
 			first := startApp(t, "first", h, env, "--headless", "--port", "0")
 
@@ -385,7 +348,7 @@ func TestPortHeldByAnotherProgram(t *testing.T) {
 			go serve(ln, &handOffs)
 			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 			// The port comes from MILADY_PORT here, the way a user sets it.
-			code, out, errOut := runBin(t, "app", newHome(t), map[string]string{"MILADY_PORT": port}, "--headless")
+			code, out, errOut := runBin(t, "app", testbin.NewHome(t), map[string]string{"MILADY_PORT": port}, "--headless")
 			lines := strings.Split(strings.TrimSpace(errOut), "\n")
 			if code == 0 || len(lines) != 1 || !strings.Contains(lines[0], port) || !strings.Contains(lines[0], "MILADY_PORT") {
 				t.Fatalf("exit %d, stderr %q, stdout %q; want non-zero and one line naming port %s and MILADY_PORT", code, errOut, out, port)
@@ -419,7 +382,7 @@ func TestCommandLine(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := runBin(t, "app", newHome(t), c.env, c.args...)
+			code, out, errOut := runBin(t, "app", testbin.NewHome(t), c.env, c.args...)
 			if code != c.code || !strings.Contains(out, c.wantOut) || !strings.Contains(errOut, c.wantErr) ||
 				c.oneLiner && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 				t.Fatalf("exit %d (want %d)\nstdout: %q (want %q)\nstderr: %q (want %q)", code, c.code, out, c.wantOut, errOut, c.wantErr)
@@ -436,7 +399,7 @@ func TestSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			h := newHome(t)
+			h := testbin.NewHome(t)
 			app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
 			call(t, httpc, "GET", app.url+"/api/health", nil, 200)
 			app.stop(t, sig)
@@ -447,8 +410,8 @@ func TestSignals(t *testing.T) {
 			// Before main.go registered for signals ahead of serving, about
 			// 4 in 10 of these starts died of the signal instead.
 			for i := range 10 {
-				port := strconv.Itoa(freePort(t))
-				p := testbin.Start(t, "early-"+strconv.Itoa(i), binPath, h.env(nil), "--headless", "--port", port)
+				port := strconv.Itoa(testbin.FreePort(t))
+				p := testbin.Start(t, "early-"+strconv.Itoa(i), binPath, h.Env(nil), "--headless", "--port", port)
 				waitHealth(t, p, "http://127.0.0.1:"+port)
 				if err := p.Signal(sig); err != nil {
 					t.Fatal(err)
@@ -459,17 +422,6 @@ func TestSignals(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort finds a port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // waitHealth polls /api/health without pausing (the point is to be as

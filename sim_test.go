@@ -38,18 +38,26 @@ func realConfig(key, baseURL string) []byte {
 `)
 }
 
-// loginSim logs the running --sim app in through the simulator's approve
-// step and returns the simulator's control client and URL.
-func loginSim(t *testing.T, app *instance, h home) {
+// simControl waits for the running --sim app to announce its simulator and
+// returns the simulator's URL and a client that trusts its certificate.
+func simControl(t *testing.T, app *instance, h testbin.Home) (string, *http.Client) {
 	t.Helper()
 	m, err := app.WaitFor(app.Stderr, simLine, startBound)
 	if err != nil {
 		t.Fatal(err)
 	}
-	simURL, sim := m[1], testbin.SimClient(t, filepath.Join(h.state, "sim-ca.pem"))
+	return m[1], testbin.SimClient(t, filepath.Join(h.State, "sim-ca.pem"))
+}
+
+// loginSim logs the running --sim app in through the simulator's approve
+// step and returns the simulator's URL and control client.
+func loginSim(t *testing.T, app *instance, h testbin.Home) (string, *http.Client) {
+	t.Helper()
+	simURL, sim := simControl(t, app, h)
 	app.client().Login(t, func(sid string) {
 		call(t, sim, "POST", simURL+"/__sim/sessions/"+sid+"/approve", map[string]any{}, 200)
 	})
+	return simURL, sim
 }
 
 // TestSimSealedOff is `make demo` on a machine with a real Milady setup:
@@ -66,19 +74,19 @@ func TestSimSealedOff(t *testing.T) {
 	}))
 	t.Cleanup(cloud.Close)
 
-	h := newHome(t)
-	legacy := filepath.Join(h.root, ".milady", "milady.json")
+	h := testbin.NewHome(t)
+	legacy := filepath.Join(h.Root, ".milady", "milady.json")
 	if err := os.MkdirAll(filepath.Dir(legacy), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	legacyBytes := realConfig("eliza_REALKEY_legacy_0123456789abcdef", cloud.URL)
 	envBytes := realConfig("eliza_REALKEY_envpath_0123456789abcdef", cloud.URL)
-	for path, b := range map[string][]byte{legacy: legacyBytes, h.config: envBytes} {
+	for path, b := range map[string][]byte{legacy: legacyBytes, h.Config: envBytes} {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	realAutostart := filepath.Join(h.root, "xdg-config", "autostart")
+	realAutostart := filepath.Join(h.Root, "xdg-config", "autostart")
 
 	// Both ways a real config is found: MILADY_CONFIG_PATH, and without
 	// it (and without MILADY_STATE_DIR, which would name its own
@@ -88,13 +96,13 @@ func TestSimSealedOff(t *testing.T) {
 		extra map[string]string
 		state string
 	}{
-		{"MILADY_CONFIG_PATH", map[string]string{"MILADY_CLOUD_ALLOW_LOOPBACK": "1"}, h.state},
+		{"MILADY_CONFIG_PATH", map[string]string{"MILADY_CLOUD_ALLOW_LOOPBACK": "1"}, h.State},
 		{"~/.milady", map[string]string{"MILADY_CONFIG_PATH": "", "MILADY_STATE_DIR": "", "MILADY_CLOUD_ALLOW_LOOPBACK": "1"},
-			filepath.Join(h.root, "xdg-data", "milady-cloud")},
+			filepath.Join(h.Root, "xdg-data", "milady-cloud")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			hh := h
-			hh.state = c.state
+			hh.State = c.state
 			app := startApp(t, "app", hh, c.extra, "--headless", "--sim", "--port", "0")
 			st := call(t, httpc, "GET", app.url+"/api/cloud/status", nil, 200)
 			if st["hasApiKey"] != false {
@@ -105,7 +113,7 @@ func TestSimSealedOff(t *testing.T) {
 			call(t, httpc, "POST", app.url+"/api/settings", map[string]any{"notifications": false}, 200)
 			app.stop(t, syscall.SIGTERM)
 
-			for path, want := range map[string][]byte{legacy: legacyBytes, h.config: envBytes} {
+			for path, want := range map[string][]byte{legacy: legacyBytes, h.Config: envBytes} {
 				if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
 					t.Fatalf("%s changed by the simulator (%v):\n%s", path, err, got)
 				}
@@ -137,10 +145,10 @@ func TestSimSealedOff(t *testing.T) {
 // within a second, and the key is in no file of the state folder.
 func TestSimLogoutKeyGoneAfterKill(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
+	h := testbin.NewHome(t)
 	app := startApp(t, "app", h, nil, "--headless", "--sim", "--port", "0")
 	loginSim(t, app, h)
-	simCfg := filepath.Join(h.state, "sim", "milady.json")
+	simCfg := filepath.Join(h.State, "sim", "milady.json")
 	raw, err := os.ReadFile(simCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +157,7 @@ func TestSimLogoutKeyGoneAfterKill(t *testing.T) {
 	if key == nil {
 		t.Fatalf("no key in %s:\n%s", simCfg, raw)
 	}
-	if !stateHolds(t, h.state, key) {
+	if !stateHolds(t, h.State, key) {
 		t.Fatal("the key is in no file of the state folder after login: the check below would prove nothing")
 	}
 	call(t, httpc, "POST", app.url+"/api/cloud/disconnect", map[string]any{}, 200)
@@ -163,7 +171,7 @@ func TestSimLogoutKeyGoneAfterKill(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("SIGKILL took %s", d)
 	}
-	if stateHolds(t, h.state, key) {
+	if stateHolds(t, h.State, key) {
 		t.Fatal("the key survived log-out + SIGKILL in a file of the state folder")
 	}
 }
@@ -190,9 +198,9 @@ func stateHolds(t *testing.T, dir string, b []byte) bool {
 // that records its environment) gets none of the ELIZAOS_* variables.
 func TestSimBrowserWithoutKey(t *testing.T) {
 	t.Parallel()
-	h := newHome(t)
-	bin := filepath.Join(h.root, "bin")
-	rec := filepath.Join(h.root, "xdg-open.env")
+	h := testbin.NewHome(t)
+	bin := filepath.Join(h.Root, "bin")
+	rec := filepath.Join(h.Root, "xdg-open.env")
 	if err := os.MkdirAll(bin, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +220,7 @@ func TestSimBrowserWithoutKey(t *testing.T) {
 	if bytes.Contains(got, []byte("ELIZAOS_")) || bytes.Contains(got, []byte("eliza_")) {
 		t.Fatalf("the browser inherited the key:\n%s", got)
 	}
-	if !strings.Contains(string(got), "HOME="+h.root) {
+	if !strings.Contains(string(got), "HOME="+h.Root) {
 		t.Fatalf("the browser lost the rest of the environment:\n%s", got)
 	}
 	app.stop(t, syscall.SIGTERM)

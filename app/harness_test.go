@@ -2,13 +2,10 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -117,83 +114,29 @@ func (h *harness) stop() {
 	h.srv = nil
 }
 
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// resp is one REST answer.
+type resp = apptest.Resp
 
-func (r resp) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not a JSON object: %v: %s", err, r.body)
-	}
-	return m
+func (h *harness) rest() *apptest.REST {
+	return &apptest.REST{T: h.t, URL: h.srv.URL, Bodies: h.bodies}
 }
 
 func (h *harness) do(method, path string, body string, hdr ...string) resp {
 	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	_, _ = h.bodies.Write(b)
-	return resp{status: res.StatusCode, header: res.Header, body: b}
+	return h.rest().Do(method, path, body, hdr...)
 }
 
 // expect asserts a status and returns the JSON body.
 func (h *harness) expect(method, path, body string, want int) map[string]any {
 	h.t.Helper()
-	r := h.do(method, path, body)
-	if r.status != want {
-		h.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.status, want, r.body)
-	}
-	if len(r.body) == 0 || r.body[0] != '{' {
-		return nil
-	}
-	return r.json(h.t)
+	return h.rest().Expect(method, path, body, want)
 }
 
 // login runs the whole REST login through the simulator's Approve step and
 // returns the key the simulator minted.
 func (h *harness) login() string {
 	h.t.Helper()
-	m := h.expect("POST", "/api/cloud/login", "", 200)
-	sid, _ := m["sessionId"].(string)
-	if sid == "" || !strings.Contains(m["browserUrl"].(string), "/auth/cli-login?session="+sid) {
-		h.t.Fatalf("login answer %v", m)
-	}
-	if err := h.sim.ApproveSession(sid); err != nil {
-		h.t.Fatal(err)
-	}
-	var st map[string]any
-	apptest.Eventually(h.t, waitLimit, "authenticated", func() bool {
-		st = h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)
-		return st["status"] == "authenticated"
-	})
-	key := h.env.Get("ELIZAOS_CLOUD_API_KEY")
-	if key == "" || !strings.HasPrefix(key, st["keyPrefix"].(string)) {
-		h.t.Fatalf("environment key %q does not match keyPrefix %v", key, st["keyPrefix"])
-	}
-	apptest.Eventually(h.t, waitLimit, "identity", func() bool { return h.svc.Snapshot().IdentityChecked })
-	return key
+	return h.rest().Login(h.sim, h.env, h.svc, waitLimit)
 }
 
 // events opens the events endpoint.

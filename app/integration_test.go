@@ -18,6 +18,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/clock"
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 const userConfig = `{
@@ -27,40 +28,6 @@ const userConfig = `{
   "cloud": { "baseUrl": "https://www.elizacloud.ai/api/v1/", "bridge": { "heartbeatIntervalMs": 30000 } },
 }
 `
-
-func readJSON(t *testing.T, path string) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The file may keep the user's comments: strip them the simple way.
-	var lines []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "//") {
-			lines = append(lines, l)
-		}
-	}
-	clean := strings.Join(lines, "\n")
-	clean = strings.NewReplacer(",\n}", "\n}", ", }", " }", ",\n  }", "\n  }").Replace(clean)
-	var m map[string]any
-	if err := json.Unmarshal([]byte(clean), &m); err != nil {
-		t.Fatalf("config not parseable: %v\n%s", err, b)
-	}
-	return m
-}
-
-func dig(m map[string]any, path ...string) any {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[p]
-	}
-	return cur
-}
 
 func TestLoginPersistsKeyEverywhereButResponses(t *testing.T) {
 	h := newHarness(t, harnessOpts{configText: userConfig})
@@ -85,12 +52,12 @@ func TestLoginPersistsKeyEverywhereButResponses(t *testing.T) {
 	key := h.login()
 
 	// (1) milady.json: key saved, enabled, mode 0600, every other key kept.
-	cfg := readJSON(t, h.cfgPath)
-	if dig(cfg, "cloud", "apiKey") != key || dig(cfg, "cloud", "enabled") != true {
+	cfg := testbin.ReadConfig(t, h.cfgPath)
+	if testbin.Get(cfg, "cloud", "apiKey") != key || testbin.Get(cfg, "cloud", "enabled") != true {
 		t.Fatalf("config cloud section = %v", cfg["cloud"])
 	}
-	if dig(cfg, "agents", "defaults", "model") != "gpt-x" || dig(cfg, "ui", "theme") != "dark" ||
-		dig(cfg, "cloud", "bridge", "heartbeatIntervalMs") != float64(30000) {
+	if testbin.Get(cfg, "agents", "defaults", "model") != "gpt-x" || testbin.Get(cfg, "ui", "theme") != "dark" ||
+		testbin.Get(cfg, "cloud", "bridge", "heartbeatIntervalMs") != float64(30000) {
 		t.Fatalf("config lost keys it does not own: %v", cfg)
 	}
 	raw, _ := os.ReadFile(h.cfgPath)
@@ -143,8 +110,8 @@ func TestLogoutRemovesKeyFromConfigEnvAndDatabase(t *testing.T) {
 			t.Fatalf("disconnect = %v", m)
 		}
 	}
-	cfg := readJSON(t, h.cfgPath)
-	if dig(cfg, "cloud", "apiKey") != nil || dig(cfg, "cloud", "enabled") != false || dig(cfg, "ui", "theme") != "dark" {
+	cfg := testbin.ReadConfig(t, h.cfgPath)
+	if testbin.Get(cfg, "cloud", "apiKey") != nil || testbin.Get(cfg, "cloud", "enabled") != false || testbin.Get(cfg, "ui", "theme") != "dark" {
 		t.Fatalf("config after log-out: %v", cfg)
 	}
 	if _, ok := h.env.Lookup("ELIZAOS_CLOUD_API_KEY"); ok {
@@ -189,7 +156,7 @@ func TestKeySurvivesConfigReset(t *testing.T) {
 	if s["hasApiKey"] != true {
 		t.Fatalf("status after config reset: %v", s)
 	}
-	if got := dig(readJSON(t, h.cfgPath), "cloud", "apiKey"); got != key {
+	if got := testbin.Get(testbin.ReadConfig(t, h.cfgPath), "cloud", "apiKey"); got != key {
 		t.Fatal("key not restored to the config file")
 	}
 	if v, _ := h.env.Lookup("ELIZAOS_CLOUD_API_KEY"); v != key {
@@ -292,9 +259,9 @@ func TestAgentLifecycleOverREST(t *testing.T) {
 		t.Fatalf("chat = %v", reply)
 	}
 	r := h.do("POST", "/api/chat/stream", `{"text":"stream me"}`)
-	if r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "text/event-stream") ||
-		!strings.Contains(string(r.body), "event: chunk") || !strings.Contains(string(r.body), "event: done") {
-		t.Fatalf("stream = %d %s", r.status, r.body)
+	if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/event-stream") ||
+		!strings.Contains(string(r.Body), "event: chunk") || !strings.Contains(string(r.Body), "event: done") {
+		t.Fatalf("stream = %d %s", r.Status, r.Body)
 	}
 	apptest.Eventually(t, waitLimit, "chat history", func() bool {
 		hist := h.expect("GET", "/api/chat/history", "", 200)
@@ -417,8 +384,8 @@ func TestChatWhileReconnectingIs503(t *testing.T) {
 	h.sim.FailHeartbeats(-1)
 	apptest.Eventually(t, waitLimit, "reconnecting", func() bool { return h.svc.Snapshot().Connection.State == cloud.StateReconnecting })
 	r := h.do("POST", "/api/chat", `{"text":"are you there"}`)
-	if r.status != 503 || r.header.Get("Retry-After") == "" {
-		t.Fatalf("chat while reconnecting: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("chat while reconnecting: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
 	h.sim.FailHeartbeats(0)
 }
@@ -450,7 +417,7 @@ func TestThousandConcurrentCreditReadsCostOneUpstreamCall(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := h.do("GET", "/api/cloud/credits", "")
-			if r.status != 200 || !strings.Contains(string(r.body), `"balance":`) {
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"balance":`) {
 				bad.Add(1)
 			}
 		}()
@@ -485,7 +452,7 @@ func TestRestoreConnectionAtStart(t *testing.T) {
 	// A user's disconnect is remembered too: no reconnect next time.
 	h.expect("POST", "/api/cloud/agents/"+id+"/disconnect", "", 200)
 	h.stop()
-	if v := dig(readJSON(t, h.cfgPath), "desktop", "wasConnected"); v != false {
+	if v := testbin.Get(testbin.ReadConfig(t, h.cfgPath), "desktop", "wasConnected"); v != false {
 		t.Fatalf("desktop.wasConnected after a user disconnect = %v", v)
 	}
 }

@@ -165,11 +165,7 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 		shutdownDone := make(chan error, 1)
 		go func() { shutdownDone <- svc.Shutdown(sctx) }()
 		waitFor(1)
-		select {
-		case <-shutdownDone:
-		case <-time.After(15 * time.Second):
-			t.Fatalf("round %d: Shutdown did not return", r)
-		}
+		apptest.Receive(t, shutdownDone, 15*time.Second, fmt.Sprintf("Shutdown to return in round %d", r))
 		cancel()
 		waitFor(1) // after Shutdown
 		badMu.Lock()
@@ -289,8 +285,8 @@ func TestNoBackgroundWorkAfterShutdown(t *testing.T) {
 		{"POST", "/api/cloud/agents/" + id + "/connect?async=1"},
 	} {
 		r := h.do(c.method, c.path, "")
-		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "shutting down") {
-			t.Errorf("%s %s after Shutdown: %d %s, want 503 shutting down", c.method, c.path, r.status, r.body)
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "shutting down") {
+			t.Errorf("%s %s after Shutdown: %d %s, want 503 shutting down", c.method, c.path, r.Status, r.Body)
 		}
 	}
 	if _, err := h.svc.BeginBrowserLogin(context.Background()); !errors.Is(err, app.ErrShuttingDown) {

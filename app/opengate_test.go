@@ -31,8 +31,8 @@ func TestTopUpOpensDebounced(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 25 {
-				if r := h.do("POST", "/api/cloud/topup", ""); r.status != 200 || string(r.body) != `{"ok":true}` {
-					t.Errorf("top-up answered %d %s", r.status, r.body)
+				if r := h.do("POST", "/api/cloud/topup", ""); r.Status != 200 || string(r.Body) != `{"ok":true}` {
+					t.Errorf("top-up answered %d %s", r.Status, r.Body)
 				}
 			}
 		}()

@@ -18,15 +18,15 @@ func TestRelayedCloudErrorCut(t *testing.T) {
 	h.sim.InjectFault(cloudsim.Fault{Method: "GET", Path: "/api/v1/milady/agents", Status: 500,
 		Body: `{"success":false,"error":"` + huge + `"}`})
 	r := h.do("GET", "/api/cloud/agents", "")
-	if r.status != 502 {
-		t.Fatalf("status %d: %.200s", r.status, r.body)
+	if r.Status != 502 {
+		t.Fatalf("status %d: %.200s", r.Status, r.Body)
 	}
-	msg, _ := r.json(t)["error"].(string)
+	msg, _ := r.Object(t)["error"].(string)
 	if len(msg) > cloud.MaxRelayedMessage || !strings.HasSuffix(msg, "…") || !strings.HasPrefix(msg, "éé") {
 		t.Fatalf("relayed message of %d bytes: %.40q…%q", len(msg), msg, msg[max(0, len(msg)-10):])
 	}
-	if len(r.body) > 2<<10 {
-		t.Errorf("answer of %d bytes", len(r.body))
+	if len(r.Body) > 2<<10 {
+		t.Errorf("answer of %d bytes", len(r.Body))
 	}
 	logs := h.logs.String()
 	if !strings.Contains(logs, strings.Repeat("é", 100)) {

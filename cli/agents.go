@@ -57,12 +57,9 @@ func findAgent(list []agent, key string) (agent, error) {
 
 func runAgents(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "agents").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "agents", err)
 	}
 	list, err := c.agents(ctx)
 	if err != nil {
@@ -97,12 +94,9 @@ func runAgents(ctx context.Context, e *Env, args []string) int {
 
 func runConnect(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "connect").withPort()
-	if code, ok := fs.parse(args, 1, 1); !ok {
+	c, code, ok := fs.client(args, 1, 1)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "connect", err)
 	}
 	a, code := connectTo(ctx, e, c, fs.Arg(0))
 	if code != ExitOK {
@@ -135,12 +129,9 @@ func connectTo(ctx context.Context, e *Env, c *client, key string) (agent, int) 
 
 func runDisconnect(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "disconnect").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "disconnect", err)
 	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
@@ -162,12 +153,9 @@ func runDisconnect(ctx context.Context, e *Env, args []string) int {
 
 func runLogout(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "logout").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "logout", err)
 	}
 	if err := c.call(ctx, "POST", "/api/cloud/disconnect", map[string]any{}, nil); err != nil {
 		return fail(e, c, "logout", err)

@@ -23,12 +23,9 @@ const maxStdinMessage = 512 << 10
 // connected one connects to it first.
 func runChat(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "chat").withPort()
-	if code, ok := fs.parse(args, 0, -1); !ok {
+	c, code, ok := fs.client(args, 0, -1)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "chat", err)
 	}
 	rest := fs.Args()
 	var agentKey string

@@ -163,6 +163,21 @@ func (fs *flagSet) parse(args []string, minArgs, maxArgs int) (code int, ok bool
 	return 0, true
 }
 
+// client is parse followed by the client for the running instance (--port,
+// else MILADY_PORT; MILADY_API_BIND; MILADY_API_TOKEN), the opening of every
+// command that talks to it. ok false means return code: help was shown, or
+// the arguments or MILADY_PORT are unusable.
+func (fs *flagSet) client(args []string, minArgs, maxArgs int) (c *client, code int, ok bool) {
+	if code, ok := fs.parse(args, minArgs, maxArgs); !ok {
+		return nil, code, false
+	}
+	c, err := newClient(fs.e, fs.port)
+	if err != nil {
+		return nil, usageErr(fs.e, fs.name, err), false
+	}
+	return c, 0, true
+}
+
 func countFlags(fs *flag.FlagSet) int {
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })

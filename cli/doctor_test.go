@@ -16,6 +16,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/dbustest"
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // doctorHome is one user's files for a doctor run, pointed at an
@@ -50,7 +51,7 @@ func newDoctorHome(t *testing.T) *doctorHome {
 		"MILADY_CONFIG_PATH":          filepath.Join(root, "milady.json"),
 		"MILADY_STATE_DIR":            state,
 		"XDG_CONFIG_HOME":             filepath.Join(root, "xdg-config"),
-		"MILADY_PORT":                 strconv.Itoa(freePort(t)),
+		"MILADY_PORT":                 strconv.Itoa(testbin.FreePort(t)),
 		"MILADY_CLOUD_ALLOW_LOOPBACK": "1",
 		"SSL_CERT_FILE":               ca,
 		"DISPLAY":                     ":77",
@@ -141,7 +142,7 @@ func want(t *testing.T, checks map[string]check, text, name, status, detail, fix
 func TestDoctorAllPass(t *testing.T) {
 	t.Parallel()
 	h := newDoctorHome(t)
-	h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.kde.StatusNotifierWatcher", "org.freedesktop.Notifications")
+	withBus(watcherName, notificationsName)(t, h)
 	code, checks, text := h.run(t, nil)
 	wantExit(t, code, 0, text)
 	for _, n := range []string{"config", "config mode", "state folder", "cloud URL", "DNS", "TLS", "clock", "API key",
@@ -152,187 +153,217 @@ func TestDoctorAllPass(t *testing.T) {
 	want(t, checks, text, "TLS", "ok", "certificate valid, expires", "")
 }
 
-func TestDoctorConfigProblems(t *testing.T) {
+// doctorCase is one thing wrong on the machine and what the doctor must say
+// about it. In a want's name, detail and fix, $CONFIG stands for the config
+// file's path and $PORT for the port the doctor checks.
+type doctorCase struct {
+	name  string
+	setup func(t *testing.T, h *doctorHome) // breaks the home; nil: nothing
+	tweak func(d *doctor)                   // replaces a probe; nil: none
+	wants []checkWant
+	exit  int
+	after func(t *testing.T, h *doctorHome) // further checks; nil: none
+}
+
+// checkWant is one check's expected status, with parts of its detail and fix.
+type checkWant struct{ name, status, detail, fix string }
+
+// runDoctorCases runs each case in a fresh home of its own, in parallel.
+func runDoctorCases(t *testing.T, cases []doctorCase) {
 	t.Parallel()
-	t.Run("mode", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.writeConfig(t, h.sim.NewAPIKey(), h.sim.URL(), 0o644)
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "config mode", "fail", "mode 0644", "chmod 600 "+h.config)
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("unparseable", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		if err := os.WriteFile(h.config, []byte(`{"cloud": {nope`), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "config", "fail", "cannot be used", "fix the JSON in "+h.config)
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("state folder mode", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		if err := os.Chmod(h.env["MILADY_STATE_DIR"], 0o755); err != nil {
-			t.Fatal(err)
-		}
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "state folder", "fail", "mode 0755", "chmod 700")
-	})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newDoctorHome(t)
+			if tc.setup != nil {
+				tc.setup(t, h)
+			}
+			code, checks, text := h.run(t, tc.tweak)
+			expand := strings.NewReplacer("$CONFIG", h.config, "$PORT", h.env["MILADY_PORT"]).Replace
+			for _, w := range tc.wants {
+				want(t, checks, text, expand(w.name), w.status, expand(w.detail), expand(w.fix))
+			}
+			wantExit(t, code, tc.exit, text)
+			if tc.after != nil {
+				tc.after(t, h)
+			}
+		})
+	}
+}
+
+// The bus names whose owners the doctor looks for: a tray host's watcher
+// and a notification server.
+const (
+	watcherName       = "org.kde.StatusNotifierWatcher"
+	notificationsName = dbustest.NotificationsName
+)
+
+// withBus gives the doctor a private session bus on which these names are
+// owned (a tray host, a notification server).
+func withBus(names ...string) func(*testing.T, *doctorHome) {
+	return func(t *testing.T, h *doctorHome) { h.env["DBUS_SESSION_BUS_ADDRESS"] = dbustest.Private(t, names...) }
+}
+
+// unset removes a variable from the doctor's environment.
+func unset(name string) func(*testing.T, *doctorHome) {
+	return func(_ *testing.T, h *doctorHome) { delete(h.env, name) }
+}
+
+// withPort makes the doctor check the port ln listens on.
+func withPort(t *testing.T, h *doctorHome, ln net.Listener) {
+	t.Helper()
+	h.env["MILADY_PORT"] = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func TestDoctorConfigProblems(t *testing.T) {
+	runDoctorCases(t, []doctorCase{{
+		name:  "mode",
+		setup: func(t *testing.T, h *doctorHome) { h.writeConfig(t, h.sim.NewAPIKey(), h.sim.URL(), 0o644) },
+		wants: []checkWant{{"config mode", "fail", "mode 0644", "chmod 600 $CONFIG"}},
+		exit:  ExitFailure,
+	}, {
+		name: "unparseable",
+		setup: func(t *testing.T, h *doctorHome) {
+			if err := os.WriteFile(h.config, []byte(`{"cloud": {nope`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+		wants: []checkWant{{"config", "fail", "cannot be used", "fix the JSON in $CONFIG"}},
+		exit:  ExitFailure,
+	}, {
+		name: "state folder mode",
+		setup: func(t *testing.T, h *doctorHome) {
+			if err := os.Chmod(h.env["MILADY_STATE_DIR"], 0o755); err != nil {
+				t.Fatal(err)
+			}
+		},
+		wants: []checkWant{{"state folder", "fail", "mode 0755", "chmod 700"}},
+		exit:  ExitFailure,
+	}})
 }
 
 func TestDoctorCloudProblems(t *testing.T) {
-	t.Parallel()
-	t.Run("blocked base URL", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.writeConfig(t, "eliza_whatever", "https://169.254.169.254", 0o600)
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "cloud URL", "fail", "169.254.169.254", `"baseUrl": "https://www.elizacloud.ai"`)
-		want(t, checks, text, "API key", "skip", "", "")
-		if code != ExitFailure || h.sim.CountRequests("GET", "/") != 0 {
-			t.Fatalf("exit %d, sim requests %d", code, h.sim.CountRequests("GET", "/"))
-		}
-	})
-	t.Run("loopback without the opt-in", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		delete(h.env, "MILADY_CLOUD_ALLOW_LOOPBACK")
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "cloud URL", "fail", "127.0.0.1", "baseUrl")
-	})
-	t.Run("untrusted certificate", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		delete(h.env, "SSL_CERT_FILE") // the system's roots do not know the simulator
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "TLS", "fail", "not trusted", "add its CA")
-		want(t, checks, text, "API key", "skip", "", "")
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("rejected key", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.writeConfig(t, "eliza_revoked_0123456789abcdef", h.sim.URL(), 0o600)
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "API key", "fail", "rejected", "milady-cloud login")
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("no key is a warning", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.writeConfig(t, "", h.sim.URL(), 0o600)
-		h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.kde.StatusNotifierWatcher", "org.freedesktop.Notifications")
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "API key", "warn", "not logged in", "milady-cloud login")
-		wantExit(t, code, 0, text)
-	})
-	t.Run("unreachable", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.writeConfig(t, "eliza_x", "https://127.0.0.1:"+strconv.Itoa(freePort(t)), 0o600)
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "TLS", "fail", "cannot connect", "network")
-	})
-	t.Run("clock skew", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		_, checks, text := h.run(t, func(d *doctor) { d.now = func() time.Time { return time.Now().Add(7 * time.Minute) } })
-		want(t, checks, text, "clock", "warn", "off the server's", "timedatectl set-ntp true")
-	})
+	runDoctorCases(t, []doctorCase{{
+		name: "blocked base URL",
+		setup: func(t *testing.T, h *doctorHome) {
+			h.writeConfig(t, "eliza_whatever", "https://169.254.169.254", 0o600)
+		},
+		wants: []checkWant{
+			{"cloud URL", "fail", "169.254.169.254", `"baseUrl": "https://www.elizacloud.ai"`},
+			{"API key", "skip", "", ""},
+		},
+		exit: ExitFailure,
+		after: func(t *testing.T, h *doctorHome) {
+			if n := h.sim.CountRequests("GET", "/"); n != 0 {
+				t.Fatalf("the doctor sent %d requests to the cloud it was told is blocked", n)
+			}
+		},
+	}, {
+		name:  "loopback without the opt-in",
+		setup: unset("MILADY_CLOUD_ALLOW_LOOPBACK"),
+		wants: []checkWant{{"cloud URL", "fail", "127.0.0.1", "baseUrl"}},
+		exit:  ExitFailure,
+	}, {
+		name:  "untrusted certificate",
+		setup: unset("SSL_CERT_FILE"), // the system's roots do not know the simulator
+		wants: []checkWant{{"TLS", "fail", "not trusted", "add its CA"}, {"API key", "skip", "", ""}},
+		exit:  ExitFailure,
+	}, {
+		name: "rejected key",
+		setup: func(t *testing.T, h *doctorHome) {
+			h.writeConfig(t, "eliza_revoked_0123456789abcdef", h.sim.URL(), 0o600)
+		},
+		wants: []checkWant{{"API key", "fail", "rejected", "milady-cloud login"}},
+		exit:  ExitFailure,
+	}, {
+		name: "no key is a warning",
+		setup: func(t *testing.T, h *doctorHome) {
+			h.writeConfig(t, "", h.sim.URL(), 0o600)
+			withBus(watcherName, notificationsName)(t, h)
+		},
+		wants: []checkWant{{"API key", "warn", "not logged in", "milady-cloud login"}},
+		exit:  0,
+	}, {
+		name: "unreachable",
+		setup: func(t *testing.T, h *doctorHome) {
+			h.writeConfig(t, "eliza_x", "https://127.0.0.1:"+strconv.Itoa(testbin.FreePort(t)), 0o600)
+		},
+		wants: []checkWant{{"TLS", "fail", "cannot connect", "network"}},
+		exit:  ExitFailure,
+	}, {
+		name:  "clock skew",
+		tweak: func(d *doctor) { d.now = func() time.Time { return time.Now().Add(7 * time.Minute) } },
+		wants: []checkWant{{"clock", "warn", "off the server's", "timedatectl set-ntp true"}},
+		exit:  ExitFailure,
+	}})
 }
 
 func TestDoctorLocalProblems(t *testing.T) {
-	t.Parallel()
-	t.Run("port held by another program", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = ln.Close() })
-		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-		h.env["MILADY_PORT"] = port
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "port "+port, "fail", "(pid "+strconv.Itoa(os.Getpid())+")", "--port N")
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("port held by milady-cloud", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte(`{"ok":true,"app":"milady-cloud","version":"1.2.3"}`))
-		}))
-		t.Cleanup(srv.Close)
-		port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
-		h.env["MILADY_PORT"] = port
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "port "+port, "ok", "in use by Milady Cloud 1.2.3", "")
-	})
-	t.Run("no tray host", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.freedesktop.Notifications")
-		code, checks, text := h.run(t, nil)
-		want(t, checks, text, "tray host", "fail", "no tray host", "AppIndicator")
-		want(t, checks, text, "notifications", "ok", "", "")
-		wantExit(t, code, ExitFailure, text)
-	})
-	t.Run("no notification server", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		h.env["DBUS_SESSION_BUS_ADDRESS"] = privateBus(t, "org.kde.StatusNotifierWatcher")
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "notifications", "fail", "no notification server", "dunst")
-	})
-	t.Run("no session bus on a server is a warning", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		delete(h.env, "DISPLAY")
-		code, checks, text := h.run(t, func(d *doctor) { d.ldconfig = func() (string, error) { return "", nil } })
-		want(t, checks, text, "tray host", "warn", "no session bus", "desktop session")
-		want(t, checks, text, "GTK/WebKit", "warn", "missing libgtk-3.so.0, libwebkit2gtk-4.1.so.0", "apt install")
-		wantExit(t, code, 0, text)
-	})
-	t.Run("missing WebKit with a display", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		_, checks, text := h.run(t, func(d *doctor) {
+	runDoctorCases(t, []doctorCase{{
+		name: "port held by another program",
+		setup: func(t *testing.T, h *doctorHome) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = ln.Close() })
+			withPort(t, h, ln)
+		},
+		wants: []checkWant{{"port $PORT", "fail", "(pid " + strconv.Itoa(os.Getpid()) + ")", "--port N"}},
+		exit:  ExitFailure,
+	}, {
+		name: "port held by milady-cloud",
+		setup: func(t *testing.T, h *doctorHome) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(`{"ok":true,"app":"milady-cloud","version":"1.2.3"}`))
+			}))
+			t.Cleanup(srv.Close)
+			withPort(t, h, srv.Listener)
+		},
+		wants: []checkWant{{"port $PORT", "ok", "in use by Milady Cloud 1.2.3", ""}},
+		exit:  ExitFailure,
+	}, {
+		name:  "no tray host",
+		setup: withBus(notificationsName),
+		wants: []checkWant{{"tray host", "fail", "no tray host", "AppIndicator"}, {"notifications", "ok", "", ""}},
+		exit:  ExitFailure,
+	}, {
+		name:  "no notification server",
+		setup: withBus(watcherName),
+		wants: []checkWant{{"notifications", "fail", "no notification server", "dunst"}},
+		exit:  ExitFailure,
+	}, {
+		name:  "no session bus on a server is a warning",
+		setup: unset("DISPLAY"),
+		tweak: func(d *doctor) { d.ldconfig = func() (string, error) { return "", nil } },
+		wants: []checkWant{
+			{"tray host", "warn", "no session bus", "desktop session"},
+			{"GTK/WebKit", "warn", "missing libgtk-3.so.0, libwebkit2gtk-4.1.so.0", "apt install"},
+		},
+		exit: 0,
+	}, {
+		name: "missing WebKit with a display",
+		tweak: func(d *doctor) {
 			d.ldconfig = func() (string, error) { return strings.SplitAfter(goodLibs, "\n")[0], nil }
-		})
-		want(t, checks, text, "GTK/WebKit", "fail", "missing libwebkit2gtk-4.1.so.0", "libwebkit2gtk-4.1-0")
-	})
-	t.Run("autostart entry of a moved binary", func(t *testing.T) {
-		t.Parallel()
-		h := newDoctorHome(t)
-		dir := filepath.Join(h.env["XDG_CONFIG_HOME"], "autostart")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		entry := "[Desktop Entry]\nType=Application\nExec=\"/nonexistent/milady-cloud\" --hidden\n"
-		if err := os.WriteFile(filepath.Join(dir, "milady-cloud.desktop"), []byte(entry), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, checks, text := h.run(t, nil)
-		want(t, checks, text, "autostart", "fail", "/nonexistent/milady-cloud, which does not exist", "off and on again")
-	})
+		},
+		wants: []checkWant{{"GTK/WebKit", "fail", "missing libwebkit2gtk-4.1.so.0", "libwebkit2gtk-4.1-0"}},
+		exit:  ExitFailure,
+	}, {
+		name: "autostart entry of a moved binary",
+		setup: func(t *testing.T, h *doctorHome) {
+			dir := filepath.Join(h.env["XDG_CONFIG_HOME"], "autostart")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			entry := "[Desktop Entry]\nType=Application\nExec=\"/nonexistent/milady-cloud\" --hidden\n"
+			if err := os.WriteFile(filepath.Join(dir, "milady-cloud.desktop"), []byte(entry), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+		wants: []checkWant{{"autostart", "fail", "/nonexistent/milady-cloud, which does not exist", "off and on again"}},
+		exit:  ExitFailure,
+	}})
 }
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// privateBus is a private session bus with names claimed on it.
-func privateBus(t *testing.T, names ...string) string { return dbustest.Private(t, names...) }
 
 // wantExit fails the test unless the doctor exited with want.
 func wantExit(t *testing.T, code, want int, text string) {

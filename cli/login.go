@@ -28,12 +28,9 @@ func qrText(u string) (string, error) {
 
 func runLogin(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "login").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "login", err)
 	}
 	var start struct {
 		SessionID  string `json:"sessionId"`

@@ -13,12 +13,9 @@ func init() {
 
 func runOpen(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "open").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "open", err)
 	}
 	// Check the instance answers first, so a dead one gets the hint
 	// instead of a browser tab with an error page.

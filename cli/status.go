@@ -85,12 +85,9 @@ func init() {
 func runStatus(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "status").withPort()
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "status", err)
 	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
@@ -179,12 +176,9 @@ func usageErr(e *Env, cmd string, err error) int {
 
 func runCredits(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "credits").withPort()
-	if code, ok := fs.parse(args, 0, 0); !ok {
+	c, code, ok := fs.client(args, 0, 0)
+	if !ok {
 		return code
-	}
-	c, err := newClient(e, fs.port)
-	if err != nil {
-		return usageErr(e, "credits", err)
 	}
 	var r struct {
 		Connected bool     `json:"connected"`

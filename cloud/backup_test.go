@@ -114,13 +114,8 @@ func TestDisconnectWaitsForRunningSnapshot(t *testing.T) {
 		t.Fatalf("final snapshot overlapped the running one (%d calls)", n)
 	}
 	close(gate.release) // the scheduled one finishes, then the final runs
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Disconnect did not finish")
+	if err := await(t, done, "Disconnect did not finish"); err != nil {
+		t.Fatal(err)
 	}
 	b := h.rec.backups()
 	if len(b) != 2 || !b[0].OK || b[0].Final || !b[1].OK || !b[1].Final {
@@ -142,11 +137,7 @@ func TestScheduledSnapshotCancelledByDisconnectIsNotReported(t *testing.T) {
 	go func() { done <- h.m.Disconnect(context.Background()) }()
 	h.waitTimers(t, 3)
 	h.clk.Advance(5 * time.Second) // the final snapshot gives up waiting
-	select {
-	case <-done:
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Disconnect did not finish")
-	}
+	await(t, done, "Disconnect did not finish")
 	b := h.rec.backups()
 	// One report: the final one (timed out waiting); the cancelled scheduled
 	// snapshot is not reported as a failure.
@@ -202,13 +193,8 @@ func TestSnapshotNowWaitsForScheduledSnapshot(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := h.m.SnapshotNow(context.Background()); done <- err }()
 	close(gate.release)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("SnapshotNow did not finish")
+	if err := await(t, done, "SnapshotNow did not finish"); err != nil {
+		t.Fatal(err)
 	}
 	if n, c := h.api.count("snapshot"), h.api.maxConcurrentSnapshots(); n != 2 || c != 1 {
 		t.Fatalf("snapshot calls %d, max concurrent %d; want 2 and 1", n, c)

@@ -100,28 +100,14 @@ func (c *Client) SuspendAgent(ctx context.Context, agentID string) (*AgentAction
 // ResumeAgent starts a stopped agent; like Provision it may queue a job,
 // which is waited for.
 func (c *Client) ResumeAgent(ctx context.Context, agentID string) (*ProvisionResult, error) {
-	if agentID == "" {
-		return nil, fmt.Errorf("resume agent: %w", errNoAgentID)
-	}
-	res, err := c.startAgent(ctx, agentID, "/resume")
-	if err != nil {
-		return nil, fmt.Errorf("resume agent %s: %w", agentID, err)
-	}
-	return res, nil
+	return c.startAgent(ctx, "resume", agentID)
 }
 
 // Provision starts the agent. 200 means it is running; 202, or 409 with
 // alreadyInProgress, hands back a job that is polled (on the client's
 // Clock, bounded by JobTimeout) until it completes or fails.
 func (c *Client) Provision(ctx context.Context, agentID string) (*ProvisionResult, error) {
-	if agentID == "" {
-		return nil, fmt.Errorf("provision agent: %w", errNoAgentID)
-	}
-	res, err := c.startAgent(ctx, agentID, "/provision")
-	if err != nil {
-		return nil, fmt.Errorf("provision agent %s: %w", agentID, err)
-	}
-	return res, nil
+	return c.startAgent(ctx, "provision", agentID)
 }
 
 // startResponse covers the provision/resume answers: the running shape
@@ -142,7 +128,20 @@ type startResponse struct {
 	} `json:"polling"`
 }
 
-func (c *Client) startAgent(ctx context.Context, agentID, suffix string) (*ProvisionResult, error) {
+// startAgent is POST /agents/{id}/{action} for "provision" and "resume",
+// which answer alike; errors name the action and the agent.
+func (c *Client) startAgent(ctx context.Context, action, agentID string) (*ProvisionResult, error) {
+	if agentID == "" {
+		return nil, fmt.Errorf("%s agent: %w", action, errNoAgentID)
+	}
+	res, err := c.startAgentCall(ctx, agentID, "/"+action)
+	if err != nil {
+		return nil, fmt.Errorf("%s agent %s: %w", action, agentID, err)
+	}
+	return res, nil
+}
+
+func (c *Client) startAgentCall(ctx context.Context, agentID, suffix string) (*ProvisionResult, error) {
 	r := request{method: http.MethodPost, path: agentPath(agentID, suffix), auth: authAPIKey, timeout: c.timeouts.Provision}
 	status, body, err := c.exchange(ctx, r)
 	if err != nil {
@@ -246,15 +245,11 @@ func (c *Client) waitForJob(ctx context.Context, res *ProvisionResult, intervalM
 	}
 	report(JobProgress{JobID: res.JobID, Phase: JobQueued, Status: "pending", MaxAttempts: 3})
 	for {
-		wait := c.clock.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return nil, ctx.Err()
-		case <-deadline.C():
-			wait.Stop()
+		switch err := c.pollWait(ctx, deadline, interval); {
+		case errors.Is(err, errPollDeadline):
 			return nil, &timeoutError{op: "provisioning job " + res.JobID, after: jobTimeout, cause: context.DeadlineExceeded}
-		case <-wait.C():
+		case err != nil:
+			return nil, err
 		}
 		var env struct {
 			Data    *jobResponse `json:"data"`

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
 // LoginStartError is a non-2xx answer to creating the CLI session. Its
@@ -118,20 +120,16 @@ func (c *Client) WaitForLogin(ctx context.Context, sessionID string, opts LoginO
 		return nil, &timeoutError{op: "waiting for the browser login", after: opts.Timeout, cause: context.DeadlineExceeded}
 	}
 	for attempt := 1; ; attempt++ {
-		wait := c.clock.NewTimer(opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return nil, ctx.Err()
-		case <-deadline.C():
-			wait.Stop()
+		switch err := c.pollWait(ctx, deadline, opts.PollInterval); {
+		case errors.Is(err, errPollDeadline):
 			return timedOut()
-		case <-wait.C():
-			// When the poll and the deadline are due together, select picks
-			// either: the deadline must win, so no poll goes out after it.
-			if !c.clock.Now().Before(end) {
-				return timedOut()
-			}
+		case err != nil:
+			return nil, err
+		}
+		// When the poll and the deadline are due together, pollWait may
+		// return either: the deadline must win, so no poll goes out after it.
+		if !c.clock.Now().Before(end) {
+			return timedOut()
 		}
 		st, err := c.pollLogin(ctx, sessionID, opts.RequestTimeout)
 		switch {
@@ -152,5 +150,25 @@ func (c *Client) WaitForLogin(ctx context.Context, sessionID string, opts LoginO
 			report(attempt, "error")
 			c.log.Debug("login poll failed; polling again", "attempt", attempt, "error", err)
 		}
+	}
+}
+
+// errPollDeadline is pollWait's answer when the overall deadline fired.
+var errPollDeadline = errors.New("poll deadline passed")
+
+// pollWait waits one poll interval on the client's Clock, the pause of the
+// job and login polling loops. It returns nil when the next poll is due,
+// ctx.Err() when cancelled and errPollDeadline when deadline fires first;
+// the interval's timer is stopped in every case.
+func (c *Client) pollWait(ctx context.Context, deadline clock.Timer, interval time.Duration) error {
+	wait := c.clock.NewTimer(interval)
+	defer wait.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-deadline.C():
+		return errPollDeadline
+	case <-wait.C():
+		return nil
 	}
 }

@@ -16,6 +16,20 @@ import (
 // guards against hangs: no test sleeps, all timing is on clock.Fake.
 const mgrHangGuard = 5 * time.Second
 
+// await returns what a call running in the background sent on done; when
+// nothing comes within mgrHangGuard the call hangs, which is the bug such
+// tests look for, and the test fails with hung.
+func await(t *testing.T, done <-chan error, hung string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(mgrHangGuard):
+		t.Fatal(hung)
+		return nil
+	}
+}
+
 // fakeAPI is an in-memory API with per-method hooks and call counters, so
 // manager tests do not need the HTTP client or the simulator.
 type fakeAPI struct {

@@ -176,13 +176,8 @@ func TestConnectCanceledByCaller(t *testing.T) {
 	go func() { done <- h.m.Connect(ctx, "agent-1") }()
 	h.rec.waitState(t, "connecting", func(s State) bool { return s.State == StateConnecting })
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Connect error = %v, want context.Canceled", err)
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Connect did not return after its context was cancelled")
+	if err := await(t, done, "Connect did not return after its context was cancelled"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Connect error = %v, want context.Canceled", err)
 	}
 	if got, want := h.rec.states(), []ConnState{StateConnecting, StateError, StateDisconnected}; !statesEqual(got, want) {
 		t.Fatalf("states = %v, want %v", got, want)
@@ -201,13 +196,8 @@ func TestDisconnectAbortsConnectInProgress(t *testing.T) {
 	if err := h.m.Disconnect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("aborted Connect returned nil")
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Connect did not return after Disconnect")
+	if err := await(t, done, "Connect did not return after Disconnect"); err == nil {
+		t.Fatal("aborted Connect returned nil")
 	}
 	// A user abort is not a failure: no error state, no error kept.
 	if got, want := h.rec.states(), []ConnState{StateConnecting, StateDisconnected}; !statesEqual(got, want) {
@@ -332,13 +322,8 @@ func TestDisconnectFinalSnapshotIsBounded(t *testing.T) {
 		t.Fatalf("next deadline = %v, want the 10s final-snapshot bound", d)
 	}
 	h.clk.Advance(10 * time.Second)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Disconnect blocked on a hung final snapshot")
+	if err := await(t, done, "Disconnect blocked on a hung final snapshot"); err != nil {
+		t.Fatal(err)
 	}
 	b := h.rec.backups()
 	if len(b) != 1 || b[0].OK || !b[0].Final || !strings.Contains(b[0].Error, "timed out") {

@@ -287,13 +287,8 @@ func TestDisconnectDuringHungHeartbeat(t *testing.T) {
 	gate.waitStarted(t)
 	done := make(chan error, 1)
 	go func() { done <- h.m.Disconnect(context.Background()) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(mgrHangGuard):
-		t.Fatal("Disconnect deadlocked with the monitor's heartbeat")
+	if err := await(t, done, "Disconnect deadlocked with the monitor's heartbeat"); err != nil {
+		t.Fatal(err)
 	}
 	if st := h.m.State(); st.State != StateDisconnected || st.LastHeartbeatAt != nil {
 		t.Fatalf("state = %+v", st)

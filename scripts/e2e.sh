@@ -29,16 +29,27 @@ export MILADY_CONFIG_PATH="$TMP/milady.json" MILADY_STATE_DIR="$TMP/state" XDG_C
 # A ping every 2 s, so the dashboard notices a hung (SIGSTOPped) app in ~5 s.
 export MILADY_SSE_PING_MS=2000
 unset DISPLAY WAYLAND_DISPLAY MILADY_API_TOKEN
+
+# wait_url PID OUT prints the dashboard URL that the app PID writes to OUT;
+# it fails when the app exits first or prints none within 20 s.
+wait_url() {
+  local url
+  for _ in $(seq 1 200); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$2" | head -1 || true)
+    [ -n "$url" ] && { echo "$url"; return 0; }
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
 "$BIN" --headless --sim --port 0 >"$TMP/app.out" 2>"$TMP/app.log" &
 APP_PID=$!
-URL=""
-for _ in $(seq 1 200); do
-  URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/app.out" | head -1 || true)
-  [ -n "$URL" ] && break
-  kill -0 "$APP_PID" 2>/dev/null || { echo "e2e: the app exited early"; cat "$TMP/app.log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "e2e: the app did not print its URL"; cat "$TMP/app.log"; exit 1; }
+if ! URL=$(wait_url "$APP_PID" "$TMP/app.out"); then
+  if kill -0 "$APP_PID" 2>/dev/null; then echo "e2e: the app did not print its URL"; else echo "e2e: the app exited early"; fi
+  cat "$TMP/app.log"
+  exit 1
+fi
 SIM_URL=$(grep -o 'SIMULATOR MODE[^"]*"[^ ]* url=https://127.0.0.1:[0-9]*' "$TMP/app.log" | grep -o 'https://127.0.0.1:[0-9]*' | head -1 || true)
 [ -n "$SIM_URL" ] || SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$TMP/app.log" | head -1)
 # A second app whose config file is corrupt: the Login view must say which
@@ -48,13 +59,7 @@ printf '{ "cloud": { not json' > "$TMP/bad/state/sim/milady.json"
 MILADY_STATE_DIR="$TMP/bad/state" MILADY_CONFIG_PATH="$TMP/bad/milady.json" \
   "$BIN" --headless --sim --port 0 >"$TMP/bad.out" 2>"$TMP/bad.log" &
 BAD_PID=$!
-BAD_URL=""
-for _ in $(seq 1 200); do
-  BAD_URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/bad.out" | head -1 || true)
-  [ -n "$BAD_URL" ] && break
-  kill -0 "$BAD_PID" 2>/dev/null || break
-  sleep 0.1
-done
+BAD_URL=$(wait_url "$BAD_PID" "$TMP/bad.out" || true)
 export MILADY_E2E_BAD_CONFIG_URL="$BAD_URL"
 
 # Screenshots go to build/e2e-screenshots so a test run leaves the tree

@@ -95,11 +95,7 @@ func TestEventsStream(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case <-f.sub.Closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("subscription not closed after the client went away")
-	}
+	apptest.Receive(t, f.sub.Closed, 10*time.Second, "the subscription to close after the client went away")
 }
 
 // TestEventsSnapshotGuaranteed: a subscription that starts with something
@@ -161,13 +157,8 @@ func TestEventsPing(t *testing.T) {
 		}
 	}
 	close(f.sub.Ch)
-	select {
-	case err := <-ended:
-		if !errors.Is(err, io.EOF) {
-			t.Fatalf("stream ended with %v, want EOF", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("stream did not end after the subscription closed")
+	if err := apptest.Receive(t, ended, 10*time.Second, "the stream to end after the subscription closed"); !errors.Is(err, io.EOF) {
+		t.Fatalf("stream ended with %v, want EOF", err)
 	}
 }
 
@@ -282,11 +273,7 @@ func TestChatStreamErrors(t *testing.T) {
 		_, sse, cancel := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 		sse.Event()
 		cancel()
-		select {
-		case <-stopped:
-		case <-time.After(10 * time.Second):
-			t.Fatal("backend kept streaming after the client left")
-		}
+		apptest.Receive(t, stopped, 10*time.Second, "the backend to stop streaming after the client left")
 	})
 }
 

@@ -95,19 +95,12 @@ func TestPatchKeepsCommentsAndTrailingCommas(t *testing.T) {
 	if err := s.SetCloudLogin("eliza_key"); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(path)
-	want := "{\n  // top comment\n  \"agents\": {\"list\": [1, 2]},\n  \"cloud\": {\n    \"enabled\": true, // off\n    \"apiKey\": \"eliza_key\",\n  },\n}\n"
-	if string(got) != want {
-		t.Fatalf("after login:\n%s\nwant:\n%s", got, want)
-	}
+	wantFile(t, path, "after login", "{\n  // top comment\n  \"agents\": {\"list\": [1, 2]},\n  \"cloud\": {\n    \"enabled\": true, // off\n    \"apiKey\": \"eliza_key\",\n  },\n}\n")
 	// Log-out gives back the file as it was, byte for byte.
 	if err := s.ClearCloudLogin(); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = os.ReadFile(path)
-	if string(got) != in {
-		t.Fatalf("after log-out:\n%s\nwant the original:\n%s", got, in)
-	}
+	wantFile(t, path, "after log-out (the original)", in)
 }
 
 func TestPatchKeepsUnknownKeysAndLayout(t *testing.T) {
@@ -364,11 +357,7 @@ func TestNewFileLayout(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(path)
-	want := "{\n  \"cloud\": {\n    \"enabled\": true,\n    \"apiKey\": \"k\"\n  },\n  \"desktop\": {\n    \"notifications\": false\n  }\n}\n"
-	if string(got) != want {
-		t.Errorf("new file:\n%s\nwant:\n%s", got, want)
-	}
+	wantFile(t, path, "new file", "{\n  \"cloud\": {\n    \"enabled\": true,\n    \"apiKey\": \"k\"\n  },\n  \"desktop\": {\n    \"notifications\": false\n  }\n}\n")
 }
 
 func TestCompactFileStaysOnOneLine(t *testing.T) {
@@ -376,10 +365,7 @@ func TestCompactFileStaysOnOneLine(t *testing.T) {
 	if err := mustOpen(t, path).SetLastAgent("x"); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(path)
-	if want := `{"a": 1, "b": [1,2], "desktop": {"lastAgentId": "x"}}`; string(got) != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
+	wantFile(t, path, "compact file", `{"a": 1, "b": [1,2], "desktop": {"lastAgentId": "x"}}`)
 }
 
 func TestTabIndentedFile(t *testing.T) {
@@ -387,11 +373,7 @@ func TestTabIndentedFile(t *testing.T) {
 	if err := mustOpen(t, path).SetCloudLogin("new"); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(path)
-	want := "{\n\t\"cloud\": {\n\t\t\"apiKey\": \"new\",\n\t\t/* keep */\n\t\t\"baseUrl\": \"https://x\",\n\t\t\"enabled\": true\n\t}\n}\n"
-	if string(got) != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
+	wantFile(t, path, "tab-indented file", "{\n\t\"cloud\": {\n\t\t\"apiKey\": \"new\",\n\t\t/* keep */\n\t\t\"baseUrl\": \"https://x\",\n\t\t\"enabled\": true\n\t}\n}\n")
 }
 
 func TestExternalEditsKept(t *testing.T) {
@@ -554,5 +536,18 @@ func TestOpenLogsBrokenFileWithoutSecrets(t *testing.T) {
 func TestOpenEmptyPath(t *testing.T) {
 	if _, err := Open("", nil); err == nil {
 		t.Error("Open(\"\"): no error")
+	}
+}
+
+// wantFile fails the test unless the file at path holds exactly want; what
+// names the moment for the message.
+func wantFile(t *testing.T, path, what, want string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("%s:\n%s\nwant:\n%s", what, got, want)
 	}
 }

@@ -192,10 +192,7 @@ func TestOpenURL(t *testing.T) {
 // Emitter under its type with its data, in order, until shutdown.
 func TestEventsForwarded(t *testing.T) {
 	sub := apptest.NewSub(0)
-	b := newFake(fakeBackend{sub: sub})
-	em := &recordingEmitter{got: make(chan struct{}, 16)}
-	a := New(b.config(Config{Emitter: em}))
-	a.startup(context.Background())
+	a, b, em := startForwarding(t, sub)
 	a.startup(context.Background()) // idempotent: still one subscription
 
 	snap := app.Snapshot{Version: "v1"}
@@ -207,7 +204,7 @@ func TestEventsForwarded(t *testing.T) {
 	}
 	for _, ev := range evs {
 		sub.Send(t, ev)
-		<-em.got
+		em.wait(t)
 	}
 	var want []emitted
 	for _, ev := range evs {
@@ -247,11 +244,7 @@ func TestForwarderStopsWhenStreamEnds(t *testing.T) {
 	defer a.shutdown(context.Background())
 	sub.Send(t, app.Event{Type: app.EventSnapshot, Data: app.Snapshot{Version: "v"}})
 	close(sub.Ch)
-	select {
-	case <-sub.Closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the forwarder did not release the subscription after the stream ended")
-	}
+	apptest.Receive(t, sub.Closed, waitLimit, "the forwarder did not release the subscription after the stream ended")
 	if got := em.events(); len(got) != 1 || got[0].name != app.EventSnapshot {
 		t.Fatalf("emitted %+v, want only the snapshot", got)
 	}
@@ -341,11 +334,7 @@ func TestHiddenStartShowsWindowWithoutTray(t *testing.T) {
 		t.Fatal("keepReachable did not wait on the clock")
 	}
 	clk.Advance(trayPollInterval)
-	select {
-	case <-w.shown:
-	case <-time.After(5 * time.Second):
-		t.Fatal("window not shown after the grace period without a tray host")
-	}
+	apptest.Receive(t, w.shown, waitLimit, "window not shown after the grace period without a tray host")
 }
 
 func TestHiddenStartStaysHiddenWithTray(t *testing.T) {
@@ -414,10 +403,7 @@ func TestDomReadyLogs(t *testing.T) {
 // or below the last forwarded never reaches the page.
 func TestForwarderDropsOlderSnapshots(t *testing.T) {
 	sub := apptest.NewSub(0)
-	b := newFake(fakeBackend{sub: sub})
-	em := &recordingEmitter{got: make(chan struct{}, 16)}
-	a := New(b.config(Config{Emitter: em}))
-	a.startup(context.Background())
+	a, _, em := startForwarding(t, sub)
 	defer a.shutdown(context.Background())
 
 	ev := func(typ string, seq uint64) app.Event {
@@ -427,8 +413,8 @@ func TestForwarderDropsOlderSnapshots(t *testing.T) {
 	for _, e := range []app.Event{ev(app.EventSnapshot, 2), ev(app.EventState, 1), ev(app.EventState, 2), ev(app.EventState, 3)} {
 		sub.Send(t, e)
 	}
-	<-em.got
-	<-em.got
+	em.wait(t)
+	em.wait(t)
 	want := []emitted{{app.EventSnapshot, app.Snapshot{Seq: 2, Version: "2"}}, {app.EventState, app.Snapshot{Seq: 3, Version: "3"}}}
 	if got := em.events(); !reflect.DeepEqual(got, want) {
 		t.Errorf("emitted %+v\nwant %+v", got, want)

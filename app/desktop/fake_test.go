@@ -4,11 +4,17 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
+
+// waitLimit bounds every wait for something the facade does on another
+// goroutine; only a hang takes that long.
+const waitLimit = 10 * time.Second
 
 // fakeBackend is the shared apptest.Backend set up with the window tests'
 // canned answers: err, when set, is returned by every method that can fail
@@ -149,6 +155,24 @@ func (e *recordingEmitter) Emit(name string, data any) {
 	if e.got != nil {
 		e.got <- struct{}{}
 	}
+}
+
+// wait returns once the next event was emitted (got must be set).
+func (e *recordingEmitter) wait(t *testing.T) {
+	t.Helper()
+	apptest.Receive(t, e.got, waitLimit, "an emitted event")
+}
+
+// startForwarding starts a facade over a fake Backend whose subscription is
+// sub, with a recording Emitter that signals every event: the forwarder
+// tests' setup.
+func startForwarding(t *testing.T, sub *apptest.Sub) (*App, *fakeBackend, *recordingEmitter) {
+	t.Helper()
+	b := newFake(fakeBackend{sub: sub})
+	em := &recordingEmitter{got: make(chan struct{}, 16)}
+	a := New(b.config(Config{Emitter: em}))
+	a.startup(context.Background())
+	return a, b, em
 }
 
 func (e *recordingEmitter) events() []emitted {

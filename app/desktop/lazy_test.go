@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/milady-ai/milady-cloud/internal/apptest"
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
@@ -57,18 +58,6 @@ func startLazy(t *testing.T, l *Lazy, quit chan struct{}, openNow bool) <-chan l
 	return done
 }
 
-func waitCh[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
-}
-
 func TestLazyCreatesTheWindowOnFirstShowOnly(t *testing.T) {
 	f := newFakeRun()
 	l := NewLazy(LazyConfig{
@@ -86,7 +75,7 @@ func TestLazyCreatesTheWindowOnFirstShowOnly(t *testing.T) {
 	default:
 	}
 	l.Show()
-	waitCh(t, f.called, "the window to be created by Show")
+	apptest.Receive(t, f.called, waitLimit, "the window to be created by Show")
 	f.mu.Lock()
 	hidden := f.opts.Hidden
 	f.mu.Unlock()
@@ -103,7 +92,7 @@ func TestLazyCreatesTheWindowOnFirstShowOnly(t *testing.T) {
 		t.Errorf("the real window got %d Hide calls, want 1", got)
 	}
 	close(f.closed)
-	res := waitCh(t, done, "Run to return")
+	res := apptest.Receive(t, done, waitLimit, "Run to return")
 	if !res.opened || res.err != nil {
 		t.Errorf("Run = %v, %v; want true, nil", res.opened, res.err)
 	}
@@ -118,7 +107,7 @@ func TestLazyQuitBeforeTheWindowCreatesNothing(t *testing.T) {
 	quit := make(chan struct{})
 	done := startLazy(t, l, quit, false)
 	close(quit)
-	res := waitCh(t, done, "Run to return on quit")
+	res := apptest.Receive(t, done, waitLimit, "Run to return on quit")
 	if res.opened || res.err != nil {
 		t.Errorf("Run = %v, %v; want false, nil", res.opened, res.err)
 	}
@@ -132,7 +121,7 @@ func TestLazyOpenNowRunsAtOnceAsConfigured(t *testing.T) {
 	f := newFakeRun()
 	l := NewLazy(LazyConfig{Options: Options{Hidden: true}, RunFunc: f.run})
 	done := startLazy(t, l, make(chan struct{}), true)
-	waitCh(t, f.called, "the window to be created at once")
+	apptest.Receive(t, f.called, waitLimit, "the window to be created at once")
 	f.mu.Lock()
 	hidden := f.opts.Hidden
 	f.mu.Unlock()
@@ -140,7 +129,7 @@ func TestLazyOpenNowRunsAtOnceAsConfigured(t *testing.T) {
 		t.Error("an eager start lost --hidden")
 	}
 	close(f.closed)
-	waitCh(t, done, "Run to return")
+	apptest.Receive(t, done, waitLimit, "Run to return")
 }
 
 func TestLazyOpensTheWindowWhenNoTrayHostAppears(t *testing.T) {
@@ -169,9 +158,9 @@ func TestLazyOpensTheWindowWhenNoTrayHostAppears(t *testing.T) {
 		t.Fatal("keepReachable never armed its poll timer")
 	}
 	clk.Advance(lazyTrayPoll)
-	waitCh(t, f.called, "the window to open after the grace period without a tray host")
+	apptest.Receive(t, f.called, waitLimit, "the window to open after the grace period without a tray host")
 	close(f.closed)
-	waitCh(t, done, "Run to return")
+	apptest.Receive(t, done, waitLimit, "Run to return")
 }
 
 func TestLazyStaysClosedWhenATrayHostIsPresent(t *testing.T) {
@@ -191,10 +180,10 @@ func TestLazyStaysClosedWhenATrayHostIsPresent(t *testing.T) {
 	})
 	quit := make(chan struct{})
 	done := startLazy(t, l, quit, false)
-	waitCh(t, checked, "the first look for a tray host")
+	apptest.Receive(t, checked, waitLimit, "the first look for a tray host")
 	clk.Advance(time.Minute)
 	close(quit)
-	res := waitCh(t, done, "Run to return on quit")
+	res := apptest.Receive(t, done, waitLimit, "Run to return on quit")
 	if res.opened || f.calls != 0 {
 		t.Errorf("the window was created with a tray host present (opened %v, %d calls)", res.opened, f.calls)
 	}
@@ -205,10 +194,10 @@ func TestLazyEagerHiddenKeepsAShowAskedForWhileStarting(t *testing.T) {
 	l := NewLazy(LazyConfig{Options: Options{Hidden: true}, RunFunc: f.run})
 	l.Show() // before Wails has started the window
 	done := startLazy(t, l, make(chan struct{}), true)
-	waitCh(t, f.called, "the window to be created at once")
+	apptest.Receive(t, f.called, waitLimit, "the window to be created at once")
 	if got := f.win.shows.Load(); got != 1 {
 		t.Errorf("the window got %d Show calls, want the 1 asked for while it was starting", got)
 	}
 	close(f.closed)
-	waitCh(t, done, "Run to return")
+	apptest.Receive(t, done, waitLimit, "Run to return")
 }

@@ -21,7 +21,13 @@ func conn(state string) Input {
 	return Input{LoggedIn: true, HasBalance: true, Balance: 10, ConnState: state, AgentName: "Milady"}
 }
 
-func byUser(in Input) Input { in.UserAction = true; return in }
+// byUser marks steps as the user's own doing (connect, disconnect, log-out).
+func byUser(steps []step) []step {
+	for i := range steps {
+		steps[i].in.UserAction = true
+	}
+	return steps
+}
 
 func name(a Alert) string {
 	switch {
@@ -41,6 +47,15 @@ func balances(bs ...float64) []step {
 	var out []step
 	for _, b := range bs {
 		out = append(out, step{in: bal(b)})
+	}
+	return out
+}
+
+// states is one step per connection state, credits untouched.
+func states(ss ...string) []step {
+	var out []step
+	for _, st := range ss {
+		out = append(out, step{in: conn(st)})
 	}
 	return out
 }
@@ -115,70 +130,49 @@ func TestPolicySequences(t *testing.T) {
 			[]step{{in: Input{ConnState: "disconnected"}}},
 			expect(balances(1.5), "credits/low"),
 		)},
-		{"connection lost once per outage", []step{
-			{in: conn("connecting")},
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("error"), want: []string{"connection/lost"}},
-			{in: conn("disconnected")},
-		}},
-		{"giving up straight to disconnected also alerts", []step{
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("disconnected"), want: []string{"connection/lost"}},
-		}},
-		{"a reconnection that succeeds says nothing", []step{
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("connected")},
-		}},
-		{"reconnected only after a notified loss", []step{
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("error"), want: []string{"connection/lost"}},
-			{in: conn("disconnected")},
-			{in: conn("connecting")},
-			{in: conn("connected"), want: []string{"connection/reconnected"}},
-			{in: conn("reconnecting")},
-			{in: conn("connected")},
-		}},
-		{"each outage is notified", []step{
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("error"), want: []string{"connection/lost"}},
-			{in: conn("connecting")},
-			{in: conn("connected"), want: []string{"connection/reconnected"}},
-			{in: conn("reconnecting")},
-			{in: conn("error"), want: []string{"connection/lost"}},
-		}},
-		{"user action: nothing", []step{
-			{in: byUser(conn("connecting"))},
-			{in: byUser(conn("connected"))},
-			{in: byUser(conn("disconnected"))},
-			{in: byUser(conn("connecting"))},
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: byUser(conn("disconnected"))},
-			{in: conn("connecting")},
-			{in: conn("connected")},
-		}},
-		{"the user reconnecting after a notified loss gets no 'reconnected'", []step{
-			{in: conn("connected")},
-			{in: conn("reconnecting")},
-			{in: conn("error"), want: []string{"connection/lost"}},
-			{in: conn("disconnected")},
-			{in: byUser(conn("connecting"))},
-			{in: conn("connected")},
-		}},
-		{"a failed first connect is not an outage", []step{
-			{in: conn("connecting")},
-			{in: conn("error")},
-			{in: conn("disconnected")},
-			{in: conn("connecting")},
-			{in: conn("connected")},
-		}},
+		{"connection lost once per outage", seq(
+			states("connecting", "connected", "reconnecting"),
+			expect(states("error"), "connection/lost"),
+			states("disconnected"),
+		)},
+		{"giving up straight to disconnected also alerts", seq(
+			states("connected", "reconnecting"),
+			expect(states("disconnected"), "connection/lost"),
+		)},
+		{"a reconnection that succeeds says nothing",
+			states("connected", "reconnecting", "connected", "reconnecting", "connected"),
+		},
+		{"reconnected only after a notified loss", seq(
+			states("connected", "reconnecting"),
+			expect(states("error"), "connection/lost"),
+			states("disconnected", "connecting"),
+			expect(states("connected"), "connection/reconnected"),
+			states("reconnecting", "connected"),
+		)},
+		{"each outage is notified", seq(
+			states("connected", "reconnecting"),
+			expect(states("error"), "connection/lost"),
+			states("connecting"),
+			expect(states("connected"), "connection/reconnected"),
+			states("reconnecting"),
+			expect(states("error"), "connection/lost"),
+		)},
+		{"user action: nothing", seq(
+			byUser(states("connecting", "connected", "disconnected", "connecting")),
+			states("connected", "reconnecting"),
+			byUser(states("disconnected")),
+			states("connecting", "connected"),
+		)},
+		{"the user reconnecting after a notified loss gets no 'reconnected'", seq(
+			states("connected", "reconnecting"),
+			expect(states("error"), "connection/lost"),
+			states("disconnected"),
+			byUser(states("connecting")),
+			states("connected"),
+		)},
+		{"a failed first connect is not an outage",
+			states("connecting", "error", "disconnected", "connecting", "connected"),
+		},
 		{"credits and connection in one change", []step{
 			{in: conn("connected")},
 			{in: conn("reconnecting")},

@@ -9,99 +9,25 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/godbus/dbus/v5"
 
 	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
-// privateBus is a private session bus with names claimed on it.
-func privateBus(t *testing.T, names ...string) string { return dbustest.Private(t, names...) }
-
-// notifyCall is one Notify call as the stub server received it.
-type notifyCall struct {
-	AppName    string
-	ReplacesID uint32
-	Icon       string
-	Summary    string
-	Body       string
-	Actions    []string
-	Hints      map[string]dbus.Variant
-	Timeout    int32
-}
-
-// stubServer plays org.freedesktop.Notifications: it records each Notify
-// and answers with an id, reusing replaces_id when one is given, as real
-// servers do.
-type stubServer struct {
-	mu     sync.Mutex
-	calls  []notifyCall
-	nextID uint32
-}
-
-func (s *stubServer) Notify(appName string, replacesID uint32, icon, summary, body string,
-	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, notifyCall{appName, replacesID, icon, summary, body, actions, hints, timeout})
-	if replacesID != 0 {
-		return replacesID, nil
-	}
-	s.nextID++
-	return s.nextID + 100, nil
-}
-
-func (s *stubServer) GetCapabilities() ([]string, *dbus.Error) {
-	return []string{"body"}, nil
-}
-
-func (s *stubServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
-	return "stub", "milady-cloud tests", "1", "1.2", nil
-}
-
-func (s *stubServer) snapshot() []notifyCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]notifyCall(nil), s.calls...)
-}
-
-// serveStub connects to the bus at addr and owns the notification name.
-func serveStub(t *testing.T, addr string) *stubServer {
+// urgencyOf is the notification's urgency hint; a missing or mistyped hint
+// fails the test.
+func urgencyOf(t *testing.T, n dbustest.Notification) byte {
 	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatalf("stub connect: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	stub := &stubServer{}
-	if err := conn.Export(stub, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
-		t.Fatal(err)
-	}
-	reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("stub RequestName = %v, %v", reply, err)
-	}
-	return stub
-}
-
-func urgencyOf(t *testing.T, c notifyCall) byte {
-	t.Helper()
-	v, ok := c.Hints["urgency"]
+	u, ok := n.Urgency()
 	if !ok {
-		t.Fatalf("no urgency hint in %+v", c.Hints)
-	}
-	u, ok := v.Value().(byte)
-	if !ok {
-		t.Fatalf("urgency hint is %T, want byte", v.Value())
+		t.Fatalf("no byte urgency hint in %+v", n.Hints)
 	}
 	return u
 }
 
 func TestDBusSenderAgainstStubServer(t *testing.T) {
-	addr := privateBus(t)
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	bus := dbustest.Start(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address)
 
 	s, err := NewDBusSender("Milady Cloud", "milady-cloud")
 	if err != nil {
@@ -114,7 +40,7 @@ func TestDBusSenderAgainstStubServer(t *testing.T) {
 		t.Fatal("Send with no notification server: no error")
 	}
 
-	stub := serveStub(t, addr)
+	server := dbustest.NewNotificationServer(t, bus)
 	p := NewPolicy()
 	for _, step := range []struct{ prev, next Input }{
 		{Input{}, bal(1.5)},                     // low
@@ -129,7 +55,7 @@ func TestDBusSenderAgainstStubServer(t *testing.T) {
 			}
 		}
 	}
-	calls := stub.snapshot()
+	calls := server.Calls()
 	if len(calls) != 4 {
 		t.Fatalf("server got %d Notify calls, want 4: %+v", len(calls), calls)
 	}

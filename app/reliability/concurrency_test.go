@@ -36,9 +36,9 @@ func (s *storm) note(op string, r resp, err error, allowed ...int) {
 		s.bad = append(s.bad, fmt.Sprintf("%s: %v", op, err))
 		return
 	}
-	s.counts[fmt.Sprintf("%s %d", op, r.status)]++
+	s.counts[fmt.Sprintf("%s %d", op, r.Status)]++
 	for _, a := range allowed {
-		if r.status == a {
+		if r.Status == a {
 			return
 		}
 	}
@@ -85,7 +85,7 @@ func TestConcurrentStorm(t *testing.T) {
 		func(int) { stormLogin(h, st) },
 		func(i int) {
 			r, err := h.try("POST", "/api/cloud/agents/"+agents[i%len(agents)]+"/connect", "")
-			if err == nil && r.status == 409 && !strings.Contains(string(r.body), "aborted by a disconnect or log-out") {
+			if err == nil && r.Status == 409 && !strings.Contains(string(r.Body), "aborted by a disconnect or log-out") {
 				err = fmt.Errorf("409 that is not an aborted connect: %s", r)
 			}
 			// 409: a disconnect or log-out aborted this connect.
@@ -158,11 +158,11 @@ func TestConcurrentStorm(t *testing.T) {
 func stormLogin(h *harness, st *storm) {
 	r, err := h.try("POST", "/api/cloud/login", "")
 	st.note("login", r, err, 200)
-	if err != nil || r.status != 200 {
+	if err != nil || r.Status != 200 {
 		return
 	}
 	var start struct{ SessionID string }
-	if err := json.Unmarshal(r.body, &start); err != nil || start.SessionID == "" {
+	if err := json.Unmarshal(r.Body, &start); err != nil || start.SessionID == "" {
 		st.note("login", r, fmt.Errorf("no sessionId: %v", err))
 		return
 	}
@@ -170,11 +170,11 @@ func stormLogin(h *harness, st *storm) {
 	for range 50 {
 		r, err := h.try("GET", "/api/cloud/login/status?sessionId="+start.SessionID, "")
 		st.note("login-status", r, err, 200)
-		if err != nil || r.status != 200 {
+		if err != nil || r.Status != 200 {
 			return
 		}
 		var ls struct{ Status, Error string }
-		_ = json.Unmarshal(r.body, &ls)
+		_ = json.Unmarshal(r.Body, &ls)
 		st.mu.Lock()
 		st.counts["login-status "+ls.Status]++
 		st.mu.Unlock()
@@ -236,7 +236,7 @@ func checkConsistent(t *testing.T, h *harness, agent string) {
 	}
 	h.expect("GET", "/api/cloud/agents", "", 200)
 	if snap.Connection.State == cloud.StateDisconnected {
-		if r := h.do("POST", "/api/chat", `{"text":"x"}`); r.status != 409 {
+		if r := h.do("POST", "/api/chat", `{"text":"x"}`); r.Status != 409 {
 			t.Errorf("chat while disconnected: %s", r)
 		}
 		// Logged in means the manager holds the same client: connect works.

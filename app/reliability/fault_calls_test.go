@@ -18,7 +18,7 @@ func faultLoginCreate(t *testing.T, fc faultCase) {
 	h := newHarness(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Login = shortTimeout })})
 	h.sim.InjectFault(fc.at("POST", "/api/auth/cli-session"))
 	r := h.do("POST", "/api/cloud/login", "")
-	m := r.object(t)
+	m := r.Object(t)
 	var wantStatus int
 	var wantMsg string
 	switch fc.kind {
@@ -35,7 +35,7 @@ func faultLoginCreate(t *testing.T, fc faultCase) {
 		// login, and the session the cloud never made ends as expired.
 		wantStatus = 200
 	}
-	if r.status != wantStatus {
+	if r.Status != wantStatus {
 		t.Fatalf("login: %s, want status %d", r, wantStatus)
 	}
 	switch {
@@ -68,9 +68,9 @@ func faultLoginPoll(t *testing.T, fc faultCase) {
 	sid, _ := h.expect("POST", "/api/cloud/login", "", 200)["sessionId"].(string)
 	h.sim.InjectFault(fc.at("GET", "/api/auth/cli-session/"))
 	r := h.do("GET", "/api/cloud/login/status?sessionId="+sid, "")
-	m := r.object(t)
+	m := r.Object(t)
 	want := map[faultKind]int{kindStatus: 200, kindMalformed: 200, kindTimeout: 504, kindSlowBody: 504, kindRedirect: 502, kindReset: 502}[fc.kind]
-	if r.status != want {
+	if r.Status != want {
 		t.Fatalf("login status: %s, want status %d", r, want)
 	}
 	msg, _ := m["error"].(string)
@@ -179,8 +179,7 @@ func wantFailedConnect(t *testing.T, h *harness, rec *stateRecorder, mark int) {
 func faultProvision(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Provision = shortTimeout })})
 	id := h.createAgent("Prov")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/provision"))
 	wantCloudError(t, h.do("POST", "/api/cloud/agents/"+id+"/provision", ""), fc)
 	wantFailedConnect(t, h, rec, mark)
@@ -196,8 +195,7 @@ func faultProvision(t *testing.T, fc faultCase) {
 func faultJobPoll(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.REST = shortTimeout })})
 	id := h.createAgent("Job")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	f := fc.at("GET", "/api/v1/jobs/")
 	if fc.kind != kindRedirect {
 		f.Count = 2
@@ -211,7 +209,7 @@ func faultJobPoll(t *testing.T, fc faultCase) {
 		h.connect(id)
 		return
 	}
-	if r.status != 200 {
+	if r.Status != 200 {
 		t.Fatalf("connect through a passing job-poll fault: %s", r)
 	}
 	if n := h.sim.CountRequests("GET", "/api/v1/jobs/"); n < 3 {
@@ -225,10 +223,8 @@ func faultJobPoll(t *testing.T, fc faultCase) {
 
 func faultSnapshot(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.REST = shortTimeout })})
-	id := h.createAgent("Snap")
-	h.connect(id)
-	rec := h.record()
-	mark := rec.mark()
+	id := h.connectedAgent("Snap")
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/snapshot"))
 	wantCloudError(t, h.do("POST", "/api/cloud/agents/"+id+"/snapshot", ""), fc)
 	ev := rec.waitEvent(t, mark, "failed backup event", func(ev appEvent) bool { return ev.Type == "backup" })
@@ -251,10 +247,8 @@ func faultHeartbeat(t *testing.T, fc faultCase) {
 	mc := quietManager()
 	mc.HeartbeatInterval = 30 * time.Millisecond
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
-	id := h.createAgent("Beat")
-	h.connect(id)
-	rec := h.record()
-	mark := rec.mark()
+	id := h.connectedAgent("Beat")
+	rec, mark := h.record()
 	// As many failed beats as it takes to reconnect; the reconnect
 	// attempt's own heartbeat then succeeds.
 	f := fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge")
@@ -284,10 +278,8 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 	mc.HeartbeatInterval = 30 * time.Millisecond
 	mc.MaxReconnectAttempts = 1 // every attempt count is TestHeartbeatOutages
 	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Heartbeat = shortTimeout })})
-	id := h.createAgent("Gone")
-	h.connect(id)
-	rec := h.record()
-	mark := rec.mark()
+	id := h.connectedAgent("Gone")
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
 	rec.waitState(t, mark, "disconnected", is(cloud.StateDisconnected))
 	if got, want := strings.Join(rec.states(mark), " "), "reconnecting#1 error disconnected"; got != want {
@@ -308,10 +300,8 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 
 func faultMessageSend(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
-	id := h.createAgent("Chat")
-	h.connect(id)
-	rec := h.record()
-	mark := rec.mark()
+	id := h.connectedAgent("Chat")
+	rec, mark := h.record()
 	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
 	wantCloudError(t, h.do("POST", "/api/chat", `{"text":"hello?"}`), fc)
 	if s := rec.states(mark); len(s) != 0 {
@@ -335,20 +325,19 @@ func faultStream(t *testing.T, fc faultCase) {
 		timeouts = fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })
 	}
 	h := loggedIn(t, options{timeouts: timeouts})
-	id := h.createAgent("Stream")
-	h.connect(id)
+	id := h.connectedAgent("Stream")
 	f := fc.at("POST", "/api/v1/milady/agents/"+id+"/stream")
 	if fc.kind == kindSlowBody {
 		f.Delay = 1500 * time.Millisecond
 	}
 	h.sim.InjectFault(f)
 	r := h.do("POST", "/api/chat/stream", `{"text":"stream this"}`)
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("stream answer %d %q", r.status, r.header.Get("Content-Type"))
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answer %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
-	events := apptest.ReadSSE(t, bytes.NewReader(r.body))
+	events := apptest.ReadSSE(t, bytes.NewReader(r.Body))
 	if len(events) == 0 {
-		t.Fatalf("empty stream: %q", r.body)
+		t.Fatalf("empty stream: %q", r.Body)
 	}
 	last := events[len(events)-1]
 	if fc.kind == kindSlowBody {
@@ -359,11 +348,11 @@ func faultStream(t *testing.T, fc faultCase) {
 			}
 		}
 		if last.Event != "done" || !strings.Contains(text.String(), "stream this") {
-			t.Fatalf("slow stream = %q", r.body)
+			t.Fatalf("slow stream = %q", r.Body)
 		}
 	} else {
 		if last.Event != "error" {
-			t.Fatalf("stream ended with %q, want an error event: %q", last.Event, r.body)
+			t.Fatalf("stream ended with %q, want an error event: %q", last.Event, r.Body)
 		}
 		msg := jsonField(t, last.Data, "error")
 		if fc.kind == kindMalformed {

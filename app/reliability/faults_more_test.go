@@ -46,7 +46,7 @@ func TestUntrustedCertificate(t *testing.T) {
 		}
 		for _, r := range []resp{h.do("GET", "/api/cloud/agents", ""), h.do("POST", "/api/cloud/agents/"+id+"/connect", "")} {
 			wantCloudError(t, r, faultCase{kind: kindReset})
-			if msg := string(r.body); !strings.Contains(msg, "certificate") {
+			if msg := string(r.Body); !strings.Contains(msg, "certificate") {
 				t.Errorf("error %s does not say the certificate was refused", msg)
 			}
 		}
@@ -74,15 +74,14 @@ func TestJobPollOutageEndsInTimeout(t *testing.T) {
 	t.Parallel()
 	h := loggedIn(t, options{connectTimeout: 1500 * time.Millisecond})
 	id := h.createAgent("Stuck")
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.InjectFault(cloudsim.Fault{Method: "GET", Path: "/api/v1/jobs/", Status: 503,
 		Body: `{"success":false,"error":"` + cloudMessage(503) + `"}`})
 	r := h.do("POST", "/api/cloud/agents/"+id+"/connect", "")
-	if r.status != 504 {
+	if r.Status != 504 {
 		t.Fatalf("connect during a job-poll outage: %s, want 504", r)
 	}
-	msg, _ := r.object(t)["error"].(string)
+	msg, _ := r.Object(t)["error"].(string)
 	t.Logf("error: %s", msg)
 	if !strings.Contains(msg, "provision") {
 		t.Errorf("error %q does not say that provisioning did not finish", msg)

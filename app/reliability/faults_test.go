@@ -144,13 +144,13 @@ func wantCloudError(t *testing.T, r resp, fc faultCase) {
 	if fc.slow() {
 		want = 504
 	}
-	if r.status != want {
+	if r.Status != want {
 		t.Fatalf("answer %s, want status %d", r, want)
 	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q, want JSON", ct)
 	}
-	m := r.object(t)
+	m := r.Object(t)
 	msg, _ := m["error"].(string)
 	wantMessage(t, msg, fc)
 }

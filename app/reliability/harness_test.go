@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,68 +140,26 @@ func (h *harness) stop() {
 }
 
 // resp is one REST answer.
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type resp = apptest.Resp
 
-func (r resp) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
-
-// object decodes the body as a JSON object, failing the test otherwise.
-func (r resp) object(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("answer is not a JSON object: %v: %s", err, r.body)
-	}
-	return m
+func (h *harness) rest() *apptest.REST {
+	return &apptest.REST{T: h.t, URL: h.srv.URL, Client: h.hc, Bodies: h.bodies}
 }
 
 func (h *harness) do(method, path, body string) resp {
 	h.t.Helper()
-	r, err := h.try(method, path, body)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return r
+	return h.rest().Do(method, path, body)
 }
 
 // try is do without failing the test, for use off the test goroutine.
 func (h *harness) try(method, path, body string) (resp, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
-	if err != nil {
-		return resp{}, err
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := h.hc.Do(req)
-	if err != nil {
-		return resp{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	_, _ = h.bodies.Write(b)
-	_, _ = h.bodies.Write([]byte("\n"))
-	if err != nil {
-		return resp{}, fmt.Errorf("read answer: %w", err)
-	}
-	return resp{status: res.StatusCode, header: res.Header, body: b}, nil
+	return h.rest().Try(method, path, body)
 }
 
 // expect asserts the status and returns the JSON object body.
 func (h *harness) expect(method, path, body string, want int) map[string]any {
 	h.t.Helper()
-	r := h.do(method, path, body)
-	if r.status != want {
-		h.t.Fatalf("%s %s: got %s, want status %d", method, path, r, want)
-	}
-	return r.object(h.t)
+	return h.rest().Expect(method, path, body, want)
 }
 
 // followEvents opens /api/cloud/events with a client that has no timeout
@@ -235,26 +192,10 @@ func (h *harness) alive() {
 }
 
 // login runs the REST login through the simulator's Approve step and
-// returns the key the Service adopted (read from its environment seam).
+// returns the key the Service adopted.
 func (h *harness) login() string {
 	h.t.Helper()
-	m := h.expect("POST", "/api/cloud/login", "", 200)
-	sid, _ := m["sessionId"].(string)
-	if sid == "" {
-		h.t.Fatalf("login answer without sessionId: %v", m)
-	}
-	if err := h.sim.ApproveSession(sid); err != nil {
-		h.t.Fatal(err)
-	}
-	apptest.Eventually(h.t, waitLimit, "authenticated", func() bool {
-		return h.expect("GET", "/api/cloud/login/status?sessionId="+sid, "", 200)["status"] == "authenticated"
-	})
-	apptest.Eventually(h.t, waitLimit, "identity check", func() bool { return h.svc.Snapshot().IdentityChecked })
-	key := h.env.Get("ELIZAOS_CLOUD_API_KEY")
-	if key == "" {
-		h.t.Fatal("no key in the environment after login")
-	}
-	return key
+	return h.rest().Login(h.sim, h.env, h.svc, waitLimit)
 }
 
 // createAgent creates an agent over REST and returns its id.
@@ -277,6 +218,15 @@ func (h *harness) connect(id string) {
 	if m["status"] != "connected" {
 		h.t.Fatalf("connect = %v", m)
 	}
+}
+
+// connectedAgent creates an agent over REST, connects to it and returns
+// its id: the starting point of most fault tests.
+func (h *harness) connectedAgent(name string) string {
+	h.t.Helper()
+	id := h.createAgent(name)
+	h.connect(id)
+	return id
 }
 
 // connection returns the status endpoint's connection object.
@@ -310,10 +260,10 @@ func jsonField(t *testing.T, data, field string) string {
 func (h *harness) expectStream(body string) []byte {
 	h.t.Helper()
 	r := h.do("POST", "/api/chat/stream", body)
-	if r.status != 200 {
+	if r.Status != 200 {
 		h.t.Fatalf("chat stream: %s", r)
 	}
-	return r.body
+	return r.Body
 }
 
 // readFile returns a file's text ("" when it does not exist).

@@ -41,10 +41,8 @@ func TestHeartbeatOutages(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			h := loggedIn(t, options{manager: beatManager()})
-			id := h.createAgent("Beat " + c.name)
-			h.connect(id)
-			rec := h.record()
-			mark := rec.mark()
+			id := h.connectedAgent("Beat " + c.name)
+			rec, mark := h.record()
 			h.sim.FailHeartbeats(c.beats)
 			// Every bridge request that arrives from now on meets the
 			// outage; the monitor sends one at a time.
@@ -101,7 +99,7 @@ func giveUp(t *testing.T, h *harness, rec *stateRecorder, mark int, id string) {
 	if conn["state"] != "disconnected" || conn["lastError"] != errState.LastError {
 		t.Errorf("connection after giving up = %v", conn)
 	}
-	if r := h.do("POST", "/api/chat", `{"text":"anyone?"}`); r.status != 409 {
+	if r := h.do("POST", "/api/chat", `{"text":"anyone?"}`); r.Status != 409 {
 		t.Errorf("chat after giving up: %s, want 409", r)
 	}
 	after := h.sim.CountRequests("POST", bridgePath(id))

@@ -20,7 +20,9 @@ type stateRecorder struct {
 	done   chan struct{}
 }
 
-func (h *harness) record() *stateRecorder {
+// record starts recording the Service's events and returns the recorder
+// with a mark at its start, for since/states/wait*.
+func (h *harness) record() (*stateRecorder, int) {
 	r := &stateRecorder{sub: h.svc.Subscribe(), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -35,7 +37,7 @@ func (h *harness) record() *stateRecorder {
 		}
 	}()
 	h.t.Cleanup(r.close)
-	return r
+	return r, r.mark()
 }
 
 func (r *stateRecorder) close() {
@@ -77,23 +79,14 @@ func (r *stateRecorder) states(mark int) []string {
 // waitState waits until a state event after mark satisfies cond.
 func (r *stateRecorder) waitState(t *testing.T, mark int, what string, cond func(cloud.State) bool) cloud.State {
 	t.Helper()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		for _, ev := range r.since(mark) {
-			if ev.Type == app.EventState && cond(ev.Snapshot.Connection) {
-				return ev.Snapshot.Connection
-			}
-		}
-		select {
-		case <-r.wake:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; states since mark: %v", what, r.states(mark))
-		}
-	}
+	ev := r.waitEvent(t, mark, what, func(ev app.Event) bool {
+		return ev.Type == app.EventState && cond(ev.Snapshot.Connection)
+	})
+	return ev.Snapshot.Connection
 }
 
-// waitEvent waits until an event after mark satisfies cond.
+// waitEvent waits until an event after mark satisfies cond; on timeout the
+// failure lists the states seen since mark.
 func (r *stateRecorder) waitEvent(t *testing.T, mark int, what string, cond func(app.Event) bool) app.Event {
 	t.Helper()
 	deadline := time.NewTimer(waitLimit)
@@ -107,7 +100,7 @@ func (r *stateRecorder) waitEvent(t *testing.T, mark int, what string, cond func
 		select {
 		case <-r.wake:
 		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s; states since mark: %v", what, r.states(mark))
 		}
 	}
 }

@@ -39,8 +39,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	}
 	secrets := []string{key, key[12:]}
 
-	id := h.createAgent("Secret Keeper")
-	h.connect(id)
+	id := h.connectedAgent("Secret Keeper")
 	h.expect("POST", "/api/chat", `{"text":"what is my key?"}`, 200)
 	h.expectStream(`{"text":"stream it"}`)
 	h.expect("POST", "/api/cloud/agents/"+id+"/snapshot", "", 200)
@@ -62,8 +61,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	h.sim.InjectFault(cloudsim.Fault{Path: "/api/auth/cli-session", Method: "POST", Reset: true, Count: 1})
 	h.expect("POST", "/api/cloud/login", "", 502)
 	h.expect("GET", "/api/cloud/agents/not-a-uuid", "", 400)
-	rec := h.record()
-	mark := rec.mark()
+	rec, mark := h.record()
 	h.sim.FailHeartbeats(mc.MaxHeartbeatFailures)
 	rec.waitState(t, mark, "reconnecting", is(cloud.StateReconnecting))
 	rec.waitState(t, mark, "connected again", is(cloud.StateConnected))

@@ -41,10 +41,8 @@ func TestSoak(t *testing.T) {
 	mc.HeartbeatInterval = time.Second
 	mc.BackupInterval = 2 * time.Second
 	h := loggedIn(t, options{manager: &mc})
-	id := h.createAgent("Soak")
-	h.connect(id)
-	rec := h.record()
-	mark := rec.mark()
+	id := h.connectedAgent("Soak")
+	rec, mark := h.record()
 
 	streamDone := h.followEvents(io.Discard)
 

@@ -34,13 +34,7 @@ func (v *recView) apply(m Menu, k IconKey) { v.ch <- applied{m, k} }
 // next returns the next render or fails.
 func (v *recView) next(t *testing.T) applied {
 	t.Helper()
-	select {
-	case a := <-v.ch:
-		return a
-	case <-time.After(wait):
-		t.Fatal("no render")
-		return applied{}
-	}
+	return apptest.Receive(t, v.ch, wait, "a render")
 }
 
 // until skips renders until one satisfies cond.
@@ -144,11 +138,7 @@ func (h *harness) click(t *testing.T, id itemID) {
 
 func (h *harness) waitDashboard(t *testing.T) {
 	t.Helper()
-	select {
-	case <-h.dash:
-	case <-time.After(wait):
-		t.Fatal("dashboard not opened")
-	}
+	apptest.Receive(t, h.dash, wait, "the dashboard to open")
 }
 
 func TestLoopRendersSnapshotsAndSkipsUnchanged(t *testing.T) {
@@ -215,11 +205,7 @@ func TestLoopClicks(t *testing.T) {
 
 	h.click(t, itemQuit)
 	h.b.WaitCall(t, "Quit", wait)
-	select {
-	case <-h.quit:
-	case <-time.After(wait):
-		t.Fatal("OnQuit not called")
-	}
+	apptest.Receive(t, h.quit, wait, "OnQuit")
 	if n := len(h.b.CallsTo("ConnectAgentAsync")); n != 1 {
 		t.Errorf("ConnectAgentAsync called %d times", n)
 	}
@@ -381,11 +367,7 @@ func TestLoopStopsOnCancel(t *testing.T) {
 	h := startHarness(t, app.Snapshot{}, true)
 	h.view.next(t)
 	h.cancel()
-	select {
-	case <-h.done:
-	case <-time.After(wait):
-		t.Fatal("loop did not stop")
-	}
+	apptest.Receive(t, h.done, wait, "the loop to stop")
 }
 
 func TestDrainTimesOut(t *testing.T) {

@@ -122,7 +122,7 @@ func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
 		data = append(data, a.listJSON())
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": data})
+	writeData(w, http.StatusOK, data)
 }
 
 // validateCreate checks the create body like the route's zod schema and
@@ -219,8 +219,8 @@ func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request) {
 	a := &agent{id: uuid.NewString(), name: m["agentName"].(string), status: "pending", databaseStatus: "none",
 		createdAt: now, updatedAt: now, seq: s.st.seq, config: cfg}
 	s.st.agents[a.id] = a
-	writeJSON(w, http.StatusCreated, obj{"success": true, "data": obj{
-		"id": a.id, "agentName": a.name, "status": a.status, "createdAt": iso(a.createdAt)}})
+	writeData(w, http.StatusCreated, obj{
+		"id": a.id, "agentName": a.name, "status": a.status, "createdAt": iso(a.createdAt)})
 }
 
 // handleGetAgent is GET /agents/{id}.
@@ -231,7 +231,7 @@ func (s *Server) handleGetAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	data := a.detailJSON()
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": data})
+	writeData(w, http.StatusOK, data)
 }
 
 // handleDeleteAgent is DELETE /agents/{id}: destructive, not idempotent.

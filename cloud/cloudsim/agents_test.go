@@ -158,9 +158,7 @@ func TestAgentCRUD(t *testing.T) {
 }
 
 func TestStopAgent(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	call(t, s, "POST", "/api/v1/milady/agents/"+id+"/bridge", `{"jsonrpc":"2.0","id":1,"method":"message.send","params":{"text":"hi"}}`, key(k)).want(t, 200)
 
 	r := call(t, s, "PATCH", "/api/v1/milady/agents/"+id, `{"action":"shutdown"}`, key(k)).want(t, 200)
@@ -186,9 +184,7 @@ func TestStopAgent(t *testing.T) {
 }
 
 func TestTimestampsAreISOWithMillis(t *testing.T) {
-	s := Start(t, Options{}) // real clock: sub-millisecond parts must be cut to 3 digits
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{}) // real clock: sub-millisecond parts must be cut to 3 digits
 	r := call(t, s, "GET", "/api/v1/milady/agents/"+id, "", key(k)).want(t, 200)
 	for _, f := range []string{"data.createdAt", "data.updatedAt", "data.lastHeartbeatAt"} {
 		if !isoMillis.MatchString(r.str(f)) {

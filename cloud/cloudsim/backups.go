@@ -72,8 +72,8 @@ func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := s.addBackupLocked(a, "manual")
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-		"backupId": b.id, "snapshotType": b.typ, "sizeBytes": b.size, "createdAt": iso(b.createdAt)}})
+	writeData(w, http.StatusOK, obj{
+		"backupId": b.id, "snapshotType": b.typ, "sizeBytes": b.size, "createdAt": iso(b.createdAt)})
 }
 
 // handleBackups is GET /agents/{id}/backups: newest first, and an empty list
@@ -91,7 +91,7 @@ func (s *Server) handleBackups(w http.ResponseWriter, r *http.Request) {
 			"vercelSnapshotId": nil, "createdAt": iso(b.createdAt)})
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": data})
+	writeData(w, http.StatusOK, data)
 }
 
 // handleRestore is POST /agents/{id}/restore with {} (latest) or
@@ -171,8 +171,8 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-		"restoredFromBackupId": b.id, "snapshotType": b.typ, "createdAt": iso(b.createdAt)}})
+	writeData(w, http.StatusOK, obj{
+		"restoredFromBackupId": b.id, "snapshotType": b.typ, "createdAt": iso(b.createdAt)})
 }
 
 func (s *Server) findBackupLocked(id string) *backup {

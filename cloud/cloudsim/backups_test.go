@@ -14,9 +14,7 @@ func send(t *testing.T, s *Server, k, id, text string) {
 
 func TestSnapshotsArePrunedToTen(t *testing.T) {
 	clk := newFake()
-	s := Start(t, Options{Clock: clk})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{Clock: clk})
 	send(t, s, k, id, "héllo")
 
 	var ids []string
@@ -66,9 +64,7 @@ func TestSnapshotRequiresRunning(t *testing.T) {
 }
 
 func TestRestore(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	post := func(body string) resp {
 		return call(t, s, "POST", "/api/v1/milady/agents/"+id+"/restore", body, key(k))
 	}
@@ -120,9 +116,7 @@ func TestRestore(t *testing.T) {
 }
 
 func TestProvisionRestoresLatestBackup(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	send(t, s, k, id, "remember me")
 	call(t, s, "PATCH", "/api/v1/milady/agents/"+id, `{"action":"suspend"}`, key(k)).want(t, 200)
 	r := call(t, s, "POST", "/api/v1/milady/agents/"+id+"/provision", "", key(k)).want(t, 202)

@@ -30,9 +30,7 @@ func TestBridgeWhenNotRunning(t *testing.T) {
 }
 
 func TestBridgeMethods(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	bridge := func(body string) resp {
 		return call(t, s, "POST", "/api/v1/milaidy/agents/"+id+"/bridge", body, "Authorization: Bearer "+k).want(t, 200)
 	}
@@ -63,9 +61,7 @@ func TestBridgeMethods(t *testing.T) {
 }
 
 func TestFailHeartbeats(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	beat := func() resp {
 		return call(t, s, "POST", "/api/v1/milady/agents/"+id+"/bridge", `{"jsonrpc":"2.0","method":"heartbeat"}`, key(k)).want(t, 200)
 	}

@@ -129,7 +129,7 @@ func (s *Server) controlRoutes() http.Handler {
 		for _, q := range reqs {
 			out = append(out, obj{"method": q.Method, "path": q.Path, "query": q.Query, "auth": q.Auth, "at": iso(q.At)})
 		}
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": out})
+		writeData(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("DELETE /__sim/requests", func(w http.ResponseWriter, _ *http.Request) {
 		s.ResetRequests()

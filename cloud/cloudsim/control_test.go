@@ -82,9 +82,7 @@ func TestControlAPIIsLoopbackOnly(t *testing.T) {
 }
 
 func TestHandlerNeverPanicsOnOddInput(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	bodies := []string{"", "null", "[]", "0", `"x"`, "{", `{"agentName":null}`, `{"params":{"text":5}}`,
 		`{"jsonrpc":"2.0","method":"message.send","params":{"text":["a"]}}`, `{"backupId":5}`, `{"action":5}`}
 	paths := []struct{ method, path string }{

@@ -59,7 +59,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 	bal := s.st.balance
 	s.mu.Unlock()
 	created := iso(s.start)
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
+	writeData(w, http.StatusOK, obj{
 		"id":                     SimUserID,
 		"email":                  SimEmail,
 		"name":                   "Simulated User",
@@ -83,5 +83,5 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 			"slug":           "simulator-org",
 			"credit_balance": strconv.FormatFloat(bal, 'f', 6, 64),
 		},
-	}})
+	})
 }

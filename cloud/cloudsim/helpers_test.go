@@ -102,6 +102,15 @@ func createAgent(t *testing.T, s *Server, k, name string) string {
 	return r.str("data.id")
 }
 
+// startRunning starts a simulator with o, mints an API key and brings one
+// agent to running: the opening of most agent tests. It returns all three.
+func startRunning(t *testing.T, o Options) (s *Server, k, id string) {
+	t.Helper()
+	s = Start(t, o)
+	k = s.NewAPIKey()
+	return s, k, runningAgent(t, s, k)
+}
+
 // runningAgent creates an agent and provisions it to running (async mode,
 // zero delay: the first job poll completes it).
 func runningAgent(t *testing.T, s *Server, k string) string {

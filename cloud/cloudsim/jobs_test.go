@@ -142,9 +142,7 @@ func TestSyncModeProvision(t *testing.T) {
 
 func TestResume(t *testing.T) {
 	clk := newFake()
-	s := Start(t, Options{Clock: clk})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{Clock: clk})
 	s.SetMode(ModeAsync, time.Second)
 	r := call(t, s, "POST", "/api/v1/milady/agents/"+id+"/resume", "", key(k)).want(t, 200)
 	if r.str("data.message") != "Agent is already running" || r.str("data.action") != "resume" {

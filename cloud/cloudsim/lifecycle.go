@@ -36,8 +36,8 @@ func (s *Server) stopLocked(a *agent) (previous string) {
 func (s *Server) stopAgent(w http.ResponseWriter, a *agent, action string) {
 	past := map[string]string{"shutdown": "stopped", "suspend": "suspended"}[action]
 	if a.status == "stopped" {
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-			"agentId": a.id, "action": action, "message": "Agent is already " + past, "previousStatus": a.status}})
+		writeData(w, http.StatusOK, obj{
+			"agentId": a.id, "action": action, "message": "Agent is already " + past, "previousStatus": a.status})
 		return
 	}
 	if s.provisioningLocked(a) {
@@ -47,8 +47,8 @@ func (s *Server) stopAgent(w http.ResponseWriter, a *agent, action string) {
 	msg := map[string]string{"shutdown": "Agent shutdown complete",
 		"suspend": "Agent suspended with snapshot. Use resume or provision to restart."}[action]
 	prev := s.stopLocked(a)
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
-		"agentId": a.id, "action": action, "message": msg, "previousStatus": prev}})
+	writeData(w, http.StatusOK, obj{
+		"agentId": a.id, "action": action, "message": msg, "previousStatus": prev})
 }
 
 // handlePatchAgent is PATCH /agents/{id} with {"action":"shutdown"|"suspend"}.

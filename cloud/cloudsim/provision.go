@@ -94,7 +94,7 @@ func (s *Server) provision(w http.ResponseWriter, r *http.Request, ans provision
 	}
 	defer s.mu.Unlock()
 	if a.status == "running" && a.bridgeURL != nil {
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": ans.running(a)})
+		writeData(w, http.StatusOK, ans.running(a))
 		return
 	}
 	if s.creditGateLocked(w) {
@@ -109,7 +109,7 @@ func (s *Server) provision(w http.ResponseWriter, r *http.Request, ans provision
 			plainError(w, http.StatusInternalServerError, ans.syncFailed)
 			return
 		}
-		writeJSON(w, http.StatusOK, obj{"success": true, "data": ans.ranSync(a)})
+		writeData(w, http.StatusOK, ans.ranSync(a))
 		return
 	}
 	j, created, ok := s.enqueueLocked(a)

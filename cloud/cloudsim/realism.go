@@ -167,9 +167,9 @@ func (s *Server) handlePairingToken(w http.ResponseWriter, r *http.Request) {
 	tok := strings.ReplaceAll(uuid.NewString(), "-", "")
 	w.Header().Set("Cache-Control", "no-store, no-cache, must-revalidate")
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, obj{"success": true, "data": obj{
+	writeData(w, http.StatusOK, obj{
 		"token":       tok,
 		"redirectUrl": s.url + "/__sim/agent-ui/" + id + "?token=" + tok,
 		"expiresIn":   60,
-	}})
+	})
 }

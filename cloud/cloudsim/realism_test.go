@@ -137,9 +137,7 @@ func TestWorkerTimeScale(t *testing.T) {
 // bridge is unreachable" (app/api/v1/milady/agents/[agentId]/bridge/route.ts)
 // and the stream its error event; suspend + resume starts a new container.
 func TestDeadSandbox(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	call(t, s, "POST", "/__sim/dead-sandbox", `{"agentId":"`+id+`","dead":true}`).want(t, 200)
 	bridge := func(method string) resp {
 		return call(t, s, "POST", "/api/v1/milady/agents/"+id+"/bridge",
@@ -190,9 +188,7 @@ func TestDeadSandbox(t *testing.T) {
 // sandbox service) while the stream route (maxDuration 120) waits.
 func TestBridgeAbortAndStreamWait(t *testing.T) {
 	clk := newFake()
-	s := Start(t, Options{Clock: clk})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{Clock: clk})
 	call(t, s, "POST", "/__sim/reply-delay", `{"ms":45000}`).want(t, 200)
 
 	done := make(chan resp, 1)
@@ -351,9 +347,7 @@ func TestPairingTokenAndKeySelfRevoke(t *testing.T) {
 // route.ts, suspend/route.ts, resume/route.ts).
 func TestLifecycleTexts(t *testing.T) {
 	clk := newFake()
-	s := Start(t, Options{Clock: clk})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{Clock: clk})
 	s.SetMode(ModeAsync, time.Second)
 	r := call(t, s, "PATCH", "/api/v1/milady/agents/"+id, `not json`, key(k)).want(t, 400)
 	if r.str("error") != "Invalid request data" || r.get("details") == nil {

@@ -69,6 +69,12 @@ func apiError(w http.ResponseWriter, status int, msg, code string) {
 
 // plainError is the shape milady routes use for explicit failures and for
 // non-ApiError exceptions: success and error, no code.
+// writeData answers with the Milady routes' success envelope,
+// {"success": true, "data": data}.
+func writeData(w http.ResponseWriter, status int, data any) {
+	writeJSON(w, status, obj{"success": true, "data": data})
+}
+
 func plainError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, obj{"success": false, "error": msg})
 }

@@ -90,9 +90,7 @@ func parseEvents(t *testing.T, raw string) []sseEvent {
 }
 
 func TestStreamEventsInOrder(t *testing.T) {
-	s := Start(t, Options{})
-	k := s.NewAPIKey()
-	id := runningAgent(t, s, k)
+	s, k, id := startRunning(t, Options{})
 	status, h, chunks := streamRaw(t, s, id,
 		`{"jsonrpc":"2.0","id":"s1","method":"message.send","params":{"text":"tell me a story","roomId":"web-chat","mode":"power"}}`, k)
 	if status != 200 || h.Get("Content-Type") != "text/event-stream" || h.Get("Cache-Control") != "no-cache, no-transform" || h.Get("X-Accel-Buffering") != "no" {

@@ -41,3 +41,24 @@ func TestEventuallyFailsAfterTheBound(t *testing.T) {
 		t.Fatalf("Fatalf message %q", f.msg)
 	}
 }
+
+func TestReceiveReturnsTheValue(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	if got := Receive(t, ch, 10*time.Second, "seven"); got != 7 {
+		t.Fatalf("Receive = %d, want 7", got)
+	}
+}
+
+func TestReceiveFailsAfterTheBound(t *testing.T) {
+	f := &fatalTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Receive(f, make(chan struct{}), 30*time.Millisecond, "a signal nobody sends")
+	}()
+	<-done
+	if !strings.Contains(f.msg, "timed out after 30ms waiting for a signal nobody sends") {
+		t.Fatalf("Fatalf message %q", f.msg)
+	}
+}

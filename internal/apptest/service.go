@@ -116,3 +116,20 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		gap = min(2*gap, 100*time.Millisecond)
 	}
 }
+
+// Receive returns the next value from ch, failing the test when none comes
+// within the bound: the one way the tests wait for a signal (a render, a
+// closed subscription, a goroutine's result) that something else sends.
+func Receive[T any](t testing.TB, ch <-chan T, within time.Duration, what string) T {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-deadline.C:
+		t.Fatalf("timed out after %s waiting for %s", within, what)
+		var zero T
+		return zero
+	}
+}

@@ -1,11 +1,13 @@
-// Package dbustest starts a private D-Bus session bus for a test, so tests
-// of notifications, the tray host check and the doctor never touch the
-// desktop's own bus. Only tests import it.
+// Package dbustest starts a private D-Bus session bus for a test and plays
+// the desktop services on it (a notification server), so tests of
+// notifications, the tray and the doctor never touch the desktop's own bus.
+// Only tests import it.
 package dbustest
 
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,27 +18,66 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// Private starts a dbus-daemon of the test's own, claims names on it
-// (standing in for a tray host or a notification server) and returns its
-// address; the daemon stops at cleanup. Without dbus-daemon the test is
-// skipped, unless CI is set: there a missing daemon means the test setup is
+// startTimeout bounds how long the private bus may take to come up.
+const startTimeout = 10 * time.Second
+
+// busConfig is a minimal session bus: one socket in the test's temp dir, no
+// service activation (nothing of the machine may autostart into the test,
+// as it could with the stock session.conf), everyone may own any name.
+const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+// Bus is a private session bus for one test.
+type Bus struct {
+	// Address is the bus address, for DBUS_SESSION_BUS_ADDRESS.
+	Address string
+}
+
+// RequireDaemon returns the path of dbus-daemon. Without it the test is
+// skipped, unless CI is set: there a missing daemon means the image is
 // broken, which must not pass.
-func Private(t testing.TB, names ...string) string {
+func RequireDaemon(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("dbus-daemon")
+	path, err := exec.LookPath("dbus-daemon")
 	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("dbus-daemon not installed (apt-get install dbus-daemon); set CI=1 to make this a failure")
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dbus-daemon is required when CI is set (apt-get install dbus-daemon): %v", err)
 		}
-		t.Fatalf("dbus-daemon not installed and CI is set: %v", err)
+		t.Skipf("dbus-daemon not installed (apt-get install dbus-daemon); set CI=1 to make this a failure: %v", err)
 	}
-	sock := filepath.Join(t.TempDir(), "bus")
-	cmd := exec.Command(bin, "--session", "--print-address", "--nofork", "--address=unix:path="+sock)
+	return path
+}
+
+// Start starts a dbus-daemon of the test's own; it stops at cleanup. It does
+// not touch DBUS_SESSION_BUS_ADDRESS: callers that want the code under test
+// to find the bus set it themselves.
+func Start(t testing.TB) *Bus {
+	t.Helper()
+	daemon := RequireDaemon(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, filepath.Join(dir, "bus")), 0o600); err != nil {
+		t.Fatalf("write bus config: %v", err)
+	}
+	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--print-address=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("pipe dbus-daemon stdout: %v", err)
 	}
-	var stderr bytes.Buffer // its warnings (fd limits as non-root…) only matter on failure
+	// Its warnings (fd limits as non-root…) only matter on failure; they are
+	// read after Wait, when nothing writes them any more.
+	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dbus-daemon: %v", err)
@@ -48,31 +89,50 @@ func Private(t testing.TB, names ...string) string {
 			t.Logf("dbus-daemon stderr:\n%s", stderr.String())
 		}
 	})
-	line := make(chan string, 1)
+
+	lines := make(chan string, 1)
 	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- strings.TrimSpace(line)
 	}()
 	var addr string
 	select {
-	case addr = <-line:
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not print its address within 10 s")
+	case addr = <-lines:
+	case <-time.After(startTimeout):
+		t.Fatalf("dbus-daemon printed no address within %s", startTimeout)
 	}
 	if addr == "" {
-		t.Fatal("dbus-daemon printed no address")
+		t.Fatal("dbus-daemon exited without printing an address")
 	}
+	return &Bus{Address: addr}
+}
+
+// Private starts a bus (Start), claims names on it, standing in for a tray
+// host or a notification server that only has to be present, and returns
+// its address.
+func Private(t testing.TB, names ...string) string {
+	t.Helper()
+	b := Start(t)
 	if len(names) > 0 {
-		conn, err := dbus.Connect(addr)
-		if err != nil {
-			t.Fatalf("connect to the test bus: %v", err)
-		}
-		t.Cleanup(func() { _ = conn.Close() })
+		conn := b.Conn(t)
 		for _, n := range names {
 			if r, err := conn.RequestName(n, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
-				t.Fatalf("claim %s: %v %v", n, r, err)
+				t.Fatalf("claim %s: reply %v, err %v", n, r, err)
 			}
 		}
 	}
-	return addr
+	return b.Address
+}
+
+// Conn opens a private connection to the bus, closed at cleanup. Tests use
+// their own connections: code under test may close the shared one (systray's
+// end() does).
+func (b *Bus) Conn(t testing.TB) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(b.Address)
+	if err != nil {
+		t.Fatalf("connect to test bus: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }

@@ -44,20 +44,20 @@ func attackSimSealed(a *attack) {
 `)
 	}
 	for _, viaEnv := range []bool{true, false} {
-		h := newHome(a.t)
-		dotMilady := filepath.Join(h.root, ".milady", "milady.json")
-		custom := filepath.Join(h.root, "custom", "milady.json")
+		h := testbin.NewHome(a.t)
+		dotMilady := filepath.Join(h.Root, ".milady", "milady.json")
+		custom := filepath.Join(h.Root, "custom", "milady.json")
 		files := map[string][]byte{dotMilady: realConfig("home"), custom: realConfig("custom")}
 		for p, b := range files {
 			must(a, os.MkdirAll(filepath.Dir(p), 0o700))
 			must(a, os.WriteFile(p, b, 0o600))
 		}
 		extra := map[string]string{"MILADY_STATE_DIR": "", "MILADY_CONFIG_PATH": ""}
-		state := filepath.Join(h.root, "xdg-data", "milady-cloud")
+		state := filepath.Join(h.Root, "xdg-data", "milady-cloud")
 		how := "~/.milady/milady.json"
 		if viaEnv {
 			extra = map[string]string{"MILADY_CONFIG_PATH": custom}
-			state, how = h.state, "MILADY_CONFIG_PATH"
+			state, how = h.State, "MILADY_CONFIG_PATH"
 		}
 		app := start(a, h, extra, "--sim")
 		m, err := app.WaitFor(app.Stderr, simLine, startBound)
@@ -99,7 +99,7 @@ func attackSimSealed(a *attack) {
 		}
 		for p, want := range files {
 			if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, want) {
-				a.fail("--sim (config via %s) changed the real %s: %s", how, rel(h.root, []string{p})[0], difference(want, got, err))
+				a.fail("--sim (config via %s) changed the real %s: %s", how, rel(h.Root, []string{p})[0], difference(want, got, err))
 			}
 		}
 	}
@@ -111,7 +111,7 @@ func attackSimSealed(a *attack) {
 
 // expectReported starts the app on a hostile config and checks it serves
 // within bound, reports a config error and stops cleanly.
-func expectReported(a *attack, h home, bound time.Duration, what string) {
+func expectReported(a *attack, h testbin.Home, bound time.Duration, what string) {
 	in := launch(a, h, nil, "--headless", "--port", "0")
 	if err := in.awaitDashboard(bound); err != nil {
 		a.fatal("%s: the app did not serve within %s: %v (stderr: %s)", what, bound, err, tail(in.Stderr.String(), 300))
@@ -133,23 +133,23 @@ func expectReported(a *attack, h home, bound time.Duration, what string) {
 
 // attackConfigFIFO: a FIFO as milady.json must not block start-up.
 func attackConfigFIFO(a *attack) {
-	h := newHome(a.t)
-	must(a, syscall.Mkfifo(h.config, 0o600))
+	h := testbin.NewHome(a.t)
+	must(a, syscall.Mkfifo(h.Config, 0o600))
 	expectReported(a, h, 5*time.Second, "FIFO milady.json")
 }
 
 // attackConfigDeep: 2 MB of "[" crashed the parser with a stack overflow.
 func attackConfigDeep(a *attack) {
-	h := newHome(a.t)
-	must(a, os.WriteFile(h.config, bytes.Repeat([]byte("["), 2<<20), 0o600))
+	h := testbin.NewHome(a.t)
+	must(a, os.WriteFile(h.Config, bytes.Repeat([]byte("["), 2<<20), 0o600))
 	expectReported(a, h, 5*time.Second, "2 MB of '['")
 }
 
 // attackConfigHuge: a config over 4 MiB is refused quickly, not parsed.
 func attackConfigHuge(a *attack) {
-	h := newHome(a.t)
+	h := testbin.NewHome(a.t)
 	big := `{"cloud": {}, "padding": "` + strings.Repeat("a", 5<<20) + `"}`
-	must(a, os.WriteFile(h.config, []byte(big), 0o600))
+	must(a, os.WriteFile(h.Config, []byte(big), 0o600))
 	expectReported(a, h, 3*time.Second, "5 MB milady.json")
 }
 
@@ -162,12 +162,12 @@ func attackConfigDevice(a *attack) {
 	if os.Geteuid() != 0 {
 		a.skip("needs root to create a device node (mknod); not root")
 	}
-	h := newHome(a.t)
-	dev := filepath.Join(h.root, "null")
+	h := testbin.NewHome(a.t)
+	dev := filepath.Join(h.Root, "null")
 	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
 		a.skip("mknod of a private /dev/null copy failed (%v)", err)
 	}
-	must(a, os.Symlink(dev, h.config))
+	must(a, os.Symlink(dev, h.Config))
 	app := start(a, h, nil)
 	// The answer to the save is not judged (refusing to save into a
 	// device may well be an error); what it did to the device is.
@@ -190,7 +190,7 @@ func attackConfigDevice(a *attack) {
 		}
 		a.fail("the device behind the milady.json symlink was replaced by the app (now %s)", mode)
 	}
-	if fi, err := os.Lstat(h.config); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+	if fi, err := os.Lstat(h.Config); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		a.fail("the milady.json symlink itself was replaced")
 	}
 	a.pass("two settings saves (HTTP %v) left the device (a private /dev/null copy) and the symlink alone", answers)
@@ -238,7 +238,7 @@ func attackWALLinger(a *attack) {
 		a.fatal("log-out: %v %v", err, r)
 	}
 	loggedOut := time.Now()
-	waitUntil(time.Second, func() bool { return len(filesContaining(key, h.state, h.config)) == 0 })
+	waitUntil(time.Second, func() bool { return len(filesContaining(key, h.State, h.Config)) == 0 })
 	if err := app.Signal(os.Kill); err != nil {
 		a.fatal("%v", err)
 	}
@@ -246,8 +246,8 @@ func attackWALLinger(a *attack) {
 	if _, err := app.Wait(exitBound); err != nil {
 		a.fatal("%v", err)
 	}
-	if hits := filesContaining(key, h.state, h.config); len(hits) > 0 {
-		a.fail("SIGKILL %s after log-out: the key's bytes are still in %s", killedAfter, strings.Join(rel(h.root, hits), ", "))
+	if hits := filesContaining(key, h.State, h.Config); len(hits) > 0 {
+		a.fail("SIGKILL %s after log-out: the key's bytes are still in %s", killedAfter, strings.Join(rel(h.Root, hits), ", "))
 	}
 	a.pass("SIGKILL %s after log-out: no file of the state folder (or the config) holds the key", killedAfter)
 }

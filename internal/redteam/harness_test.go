@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -157,32 +156,18 @@ func (a *attack) report() {
 	verdicts.Unlock()
 }
 
-// home is one user's private folders: the state folder, milady.json and
-// the XDG folders all inside root.
-type home struct{ root, state, config string }
-
-func newHome(t *testing.T) home {
-	root := t.TempDir()
-	return home{root: root, state: filepath.Join(root, "state"), config: filepath.Join(root, "milady.json")}
-}
-
-// env is a clean environment for this home plus extra (a value "" unsets).
-func (h home) env(extra map[string]string) []string {
-	return testbin.HomeEnv(h.root, h.state, h.config, extra)
-}
-
 // instance is a running app.
 type instance struct {
 	*testbin.Proc
 	url     string
 	port    int
-	h       home
+	h       testbin.Home
 	started time.Time
 }
 
 // launch runs the binary without waiting for anything.
-func launch(a *attack, h home, extra map[string]string, args ...string) *instance {
-	return &instance{Proc: testbin.Start(a.t, a.name, binPath, h.env(extra), args...), h: h, started: time.Now()}
+func launch(a *attack, h testbin.Home, extra map[string]string, args ...string) *instance {
+	return &instance{Proc: testbin.Start(a.t, a.name, binPath, h.Env(extra), args...), h: h, started: time.Now()}
 }
 
 // awaitDashboard waits at most d for the dashboard line.
@@ -197,7 +182,7 @@ func (in *instance) awaitDashboard(d time.Duration) error {
 }
 
 // start runs the binary headless on a free port and waits until it serves.
-func start(a *attack, h home, extra map[string]string, args ...string) *instance {
+func start(a *attack, h testbin.Home, extra map[string]string, args ...string) *instance {
 	in := launch(a, h, extra, append([]string{"--headless", "--port", "0"}, args...)...)
 	if err := in.awaitDashboard(startBound); err != nil {
 		a.fatal("the app did not start: %v (stderr: %s)", err, tail(in.Stderr.String(), 400))
@@ -224,12 +209,12 @@ func (in *instance) stop() string {
 // simHome is a home whose config points at a simulator in this process
 // (which outlives the app, so its request log can be read afterwards), and
 // the environment that makes the app trust it.
-func simHome(a *attack) (home, *cloudsim.Server, map[string]string) {
+func simHome(a *attack) (testbin.Home, *cloudsim.Server, map[string]string) {
 	sim := cloudsim.Start(a.t, cloudsim.Options{JobPollIntervalMs: 50})
-	h := newHome(a.t)
-	ca := filepath.Join(h.root, "sim-ca.pem")
+	h := testbin.NewHome(a.t)
+	ca := filepath.Join(h.Root, "sim-ca.pem")
 	must(a, os.WriteFile(ca, sim.CertPEM(), 0o600))
-	must(a, os.WriteFile(h.config, []byte(`{"cloud": {"baseUrl": "`+sim.URL()+`"}}`), 0o600))
+	must(a, os.WriteFile(h.Config, []byte(`{"cloud": {"baseUrl": "`+sim.URL()+`"}}`), 0o600))
 	return h, sim, map[string]string{"SSL_CERT_FILE": ca, "MILADY_CLOUD_ALLOW_LOOPBACK": "1"}
 }
 
@@ -336,9 +321,9 @@ func login(a *attack, in *instance, sim *cloudsim.Server) string {
 	if !ok {
 		a.fatal("setup: the login was not authenticated within %s", pollBound)
 	}
-	key := configKey(in.h.config)
+	key := configKey(in.h.Config)
 	if !strings.HasPrefix(key, "eliza_") {
-		a.fatal("setup: no key in %s after the login", in.h.config)
+		a.fatal("setup: no key in %s after the login", in.h.Config)
 	}
 	return key
 }
@@ -455,14 +440,6 @@ func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// freePort is a port nobody listens on right now.
-func freePort(a *attack) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(a, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // tail is the end of s, for messages.

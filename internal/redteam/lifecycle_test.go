@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // crashLine is what a Go crash or a race report prints.
@@ -39,7 +41,7 @@ func attackLifecycle(a *attack) {
 	var total atomic.Int64
 	early := 0
 	for i := range rounds {
-		port := strconv.Itoa(freePort(a))
+		port := strconv.Itoa(testbin.FreePort(a.t))
 		base := "http://127.0.0.1:" + port
 		in := launch(a, h, env, "--headless", "--port", port)
 		done := make(chan struct{})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // attackLoginCSRF: a web page makes the browser GET the login status of a
@@ -36,7 +38,7 @@ func attackLoginCSRF(a *attack) {
 	case r.status != 200 || r.json()["status"] != "expired":
 		a.fail("foreign approved session answered %s, want 200 {status:\"expired\"}", r)
 	}
-	if now := configKey(h.config); now != key {
+	if now := configKey(h.Config); now != key {
 		a.fail("the foreign session logged the app in to the attacker's account: cloud.apiKey was replaced")
 	}
 
@@ -85,8 +87,8 @@ func attackCrossSite(a *attack) {
 	env["MILADY_ALLOWED_ORIGINS"] = "https://allowed.example"
 	app := start(a, h, env)
 	own := app.url
-	other := fmt.Sprintf("http://127.0.0.1:%d", freePort(a))
-	otherName := fmt.Sprintf("http://localhost:%d", freePort(a))
+	other := fmt.Sprintf("http://127.0.0.1:%d", testbin.FreePort(a.t))
+	otherName := fmt.Sprintf("http://localhost:%d", testbin.FreePort(a.t))
 	login := app.url + "/api/cloud/login"
 	post := func(hdr map[string]string) (resp, bool) {
 		r, err := do(hc, "POST", login, hdr, map[string]any{})
@@ -155,11 +157,11 @@ func contains(list []string, s string) bool {
 // echoed (responses, events, log).
 func attackURLCredentials(a *attack) {
 	const secret = "secretpass"
-	h := newHome(a.t)
+	h := testbin.NewHome(a.t)
 	// A loopback address without MILADY_CLOUD_ALLOW_LOOPBACK: the URL
 	// policy refuses it, so nothing leaves the machine, and the refusal is
 	// the error path that echoed the URL.
-	must(a, os.WriteFile(h.config, []byte(`{"cloud": {"baseUrl": "https://user:`+secret+`@127.0.0.1:1"}}`), 0o600))
+	must(a, os.WriteFile(h.Config, []byte(`{"cloud": {"baseUrl": "https://user:`+secret+`@127.0.0.1:1"}}`), 0o600))
 	app := start(a, h, nil)
 	var leaks []string
 	for _, q := range []struct{ method, path string }{
@@ -192,8 +194,8 @@ func attackURLCredentials(a *attack) {
 	if strings.Contains(app.Stderr.String()+app.Stdout.String(), secret) {
 		leaks = append(leaks, "the console log")
 	}
-	if files := filesContaining([]byte(secret), h.state); len(files) > 0 {
-		leaks = append(leaks, fmt.Sprintf("state files %v", rel(h.root, files)))
+	if files := filesContaining([]byte(secret), h.State); len(files) > 0 {
+		leaks = append(leaks, fmt.Sprintf("state files %v", rel(h.Root, files)))
 	}
 	if len(leaks) > 0 {
 		a.fail("the password of https://user:%s@… was echoed in: %s", secret, strings.Join(leaks, ", "))

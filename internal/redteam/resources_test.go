@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/internal/testbin"
 )
 
 // attackStorageFlood: huge roomIds filled the chat history database.
@@ -37,7 +38,7 @@ func attackStorageFlood(a *attack) {
 		a.fail("50 chats with a 900 KB roomId answered %v (status: count), want 400 each", codes)
 	}
 	var size int64
-	_ = filepath.WalkDir(h.state, func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(h.State, func(p string, d os.DirEntry, err error) error {
 		if err == nil && strings.Contains(d.Name(), ".db") {
 			if fi, err := d.Info(); err == nil {
 				size += fi.Size()
@@ -54,7 +55,7 @@ func attackStorageFlood(a *attack) {
 // attackEventStreams: every open event stream costs memory and a file
 // descriptor; at most 64 are accepted, the rest get 503.
 func attackEventStreams(a *attack) {
-	app := start(a, newHome(a.t), nil)
+	app := start(a, testbin.NewHome(a.t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: 100}}
@@ -141,7 +142,7 @@ func attackTopUpDebounce(a *attack) {
 // beside the other attacks.
 func attackBodyDeadline(a *attack) {
 	const bound = 35 * time.Second
-	app := start(a, newHome(a.t), nil)
+	app := start(a, testbin.NewHome(a.t), nil)
 	conn, err := net.Dial("tcp", app.url[len("http://"):])
 	must(a, err)
 	defer conn.Close()
@@ -224,9 +225,9 @@ func attackErrorCut(a *attack) {
 // rotation size (12 MiB, well above a 5 MiB rotation size) must be rotated
 // by the first line the app writes.
 func attackLogRotation(a *attack) {
-	h := newHome(a.t)
-	must(a, os.MkdirAll(h.state, 0o700))
-	logFile := filepath.Join(h.state, "milady-cloud.log")
+	h := testbin.NewHome(a.t)
+	must(a, os.MkdirAll(h.State, 0o700))
+	logFile := filepath.Join(h.State, "milady-cloud.log")
 	line := `time=2026-01-01T00:00:00Z level=INFO msg="an old line from a long-running session"` + "\n"
 	const seeded = 12 << 20
 	must(a, os.WriteFile(logFile, []byte(strings.Repeat(line, seeded/len(line)+1)), 0o600))
@@ -241,6 +242,6 @@ func attackLogRotation(a *attack) {
 	if fi.Size() >= seeded {
 		a.fail("milady-cloud.log was not rotated: %.1f MiB after start-up (seeded with %d MiB)", float64(fi.Size())/(1<<20), seeded>>20)
 	}
-	backups, _ := filepath.Glob(filepath.Join(h.state, "milady-cloud*.log*"))
+	backups, _ := filepath.Glob(filepath.Join(h.State, "milady-cloud*.log*"))
 	a.pass("a 12 MiB log was rotated at start-up: now %d KiB, %d log file(s)", fi.Size()>>10, len(backups))
 }

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"testing"
+
+	"github.com/tailscale/hujson"
 )
 
 // Call makes a JSON request (body nil for none), requires the status and
@@ -55,4 +58,23 @@ func Get(o map[string]any, path ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// ReadConfig parses a milady.json, which may keep the user's comments and
+// trailing commas (JSONC), into plain maps.
+func ReadConfig(t testing.TB, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read config: %v", err)
+	}
+	std, err := hujson.Standardize(b)
+	if err != nil {
+		t.Fatalf("config is not JSONC: %v\n%s", err, b)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(std, &m); err != nil {
+		t.Fatalf("config is not a JSON object: %v\n%s", err, b)
+	}
+	return m
 }

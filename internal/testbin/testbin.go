@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,22 +83,45 @@ var (
 	SimLine       = regexp.MustCompile(`SIMULATOR MODE[^\n]* url=(https://127\.0\.0\.1:\d+)`)
 )
 
-// HomeEnv is Env for one user whose home, state folder (MILADY_STATE_DIR),
-// config file (MILADY_CONFIG_PATH) and XDG folders all lie inside root,
-// plus extra.
-func HomeEnv(root, state, config string, extra map[string]string) []string {
+// Home is one user's private folders for a test: HOME, the state folder
+// (MILADY_STATE_DIR), the config file (MILADY_CONFIG_PATH) and the XDG
+// folders all lie inside Root. Starting the app again on the same Home is a
+// restart.
+type Home struct{ Root, State, Config string }
+
+// NewHome is a fresh Home in the test's temp dir.
+func NewHome(t testing.TB) Home {
+	root := t.TempDir()
+	return Home{Root: root, State: filepath.Join(root, "state"), Config: filepath.Join(root, "milady.json")}
+}
+
+// Env is a clean environment for this home (no display, no session bus,
+// nothing of the user's: see Env), plus extra (a value "" unsets).
+func (h Home) Env(extra map[string]string) []string {
 	set := map[string]string{
-		"HOME":               root,
-		"MILADY_STATE_DIR":   state,
-		"MILADY_CONFIG_PATH": config,
-		"XDG_CONFIG_HOME":    filepath.Join(root, "xdg-config"),
-		"XDG_DATA_HOME":      filepath.Join(root, "xdg-data"),
-		"XDG_RUNTIME_DIR":    filepath.Join(root, "xdg-runtime"),
+		"HOME":               h.Root,
+		"MILADY_STATE_DIR":   h.State,
+		"MILADY_CONFIG_PATH": h.Config,
+		"XDG_CONFIG_HOME":    filepath.Join(h.Root, "xdg-config"),
+		"XDG_DATA_HOME":      filepath.Join(h.Root, "xdg-data"),
+		"XDG_RUNTIME_DIR":    filepath.Join(h.Root, "xdg-runtime"),
 	}
 	for k, v := range extra {
 		set[k] = v
 	}
 	return Env(set)
+}
+
+// FreePort is a loopback port nobody listens on right now, for a test that
+// needs the app to find its port taken or free.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func dropped(k string) bool {

@@ -1,8 +1,12 @@
 # cases-lib.sh — helpers shared by close-cases.sh and lazy-cases.sh
-# (sourced, not run): verdict lines, timing, process and window waits, and
-# one HTTP request over bash's /dev/tcp. The sourcing script sets title,
-# app and watcher before the EXIT trap can run.
+# (sourced, not run): the window's title, verdict lines, timing, process and
+# window waits, and one HTTP request over bash's /dev/tcp. $app and
+# $watcher hold the PIDs the EXIT trap stops; the sourcing script sets them.
 
+title="Milady Cloud — SIMULATOR"
+logdir=$(dirname "$WT_LOG")
+app=""
+watcher=""
 fails=0
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }

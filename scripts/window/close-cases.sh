@@ -18,11 +18,6 @@
 set -uo pipefail
 exec 2>&1
 
-title="Milady Cloud — SIMULATOR"
-logdir=$(dirname "$WT_LOG")
-app=""
-watcher=""
-
 # shellcheck source=scripts/window/cases-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cases-lib.sh"
 

@@ -18,14 +18,9 @@
 set -uo pipefail
 exec 2>&1
 
-title="Milady Cloud — SIMULATOR"
-logdir=$(dirname "$WT_LOG")
-wout="$WT_WORK/lazy-watcher.out"
-app=""
-watcher=""
-
 # shellcheck source=scripts/window/cases-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cases-lib.sh"
+wout="$WT_WORK/lazy-watcher.out"
 
 windows() { xdotool search --name "^$title\$" 2>/dev/null; }
 

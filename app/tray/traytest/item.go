@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
 // Item is a StatusNotifierItem seen from the bus, as a host sees it.
@@ -20,7 +22,7 @@ type Item struct {
 
 // ItemFor resolves a registration to the item: systray registers with its
 // object path, other implementations with a bus name.
-func ItemFor(t testing.TB, b *Bus, r Registration) *Item {
+func ItemFor(t testing.TB, b *dbustest.Bus, r Registration) *Item {
 	t.Helper()
 	it := &Item{conn: b.Conn(t), Dest: r.Service, Path: DefaultItem, MenuPath: DefaultMenu}
 	if strings.HasPrefix(r.Service, "/") {

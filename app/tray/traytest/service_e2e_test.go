@@ -16,7 +16,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/app/autostart"
@@ -25,6 +24,7 @@ import (
 	"github.com/milady-ai/milady-cloud/app/tray/traytest"
 	"github.com/milady-ai/milady-cloud/cloud"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
+	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
 // TestServiceTrayLoginConnectDisconnect: a panel (the fake watcher) sees
@@ -32,11 +32,10 @@ import (
 // and disconnects through the menu; the simulator sees the provisioning
 // and the final snapshot, and the menu follows every step.
 func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	r := startService(t, rigOptions{Autostart: tempAutostart(t)})
 	if !r.startTray() {
@@ -68,7 +67,7 @@ func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
 	// browser, the tray shows the dashboard; the user approves in the
 	// browser (the simulator).
 	item.ClickLabel(t, l, "Log in to Eliza Cloud…")
-	waitSignal(t, r.dashboard, "dashboard after the login click")
+	apptest.Receive(t, r.dashboard, wait, "dashboard after the login click")
 	r.approvePendingLogin()
 	if urls := r.opener.URLs(); len(urls) != 1 || !strings.Contains(urls[0], "/auth/cli-login?session=") {
 		t.Errorf("browser asked to open %q, want the one login page", urls)
@@ -134,8 +133,8 @@ func TestServiceTrayLoginConnectDisconnect(t *testing.T) {
 // agent in milady.json (the user disconnected before quitting, so nothing
 // reconnects by itself), the menu offers that agent by name.
 func TestServiceTrayRestoresLastAgent(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
 	sim := apptest.StartSim(t)
@@ -149,7 +148,6 @@ func TestServiceTrayRestoresLastAgent(t *testing.T) {
 		t.Fatalf("create agent in the simulator: %v", err)
 	}
 
-	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	r := startService(t, rigOptions{
 		Sim:       sim,
@@ -192,12 +190,11 @@ func waitConnected(t *testing.T, item *traytest.Item, agent string) traytest.Lay
 // after the balance recovered and fell again, and nothing at all with
 // desktop.notifications off. The tray's balance line follows.
 func TestServiceLowBalanceNotifications(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
-	server := traytest.NewNotificationServer(t, bus)
+	server := dbustest.NewNotificationServer(t, bus)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	sender, err := notify.NewDBusSender("Milady Cloud", "milady-cloud")
 	if err != nil {
@@ -250,7 +247,7 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 	// wrongly sent arrives before this third one.
 	calls := server.WaitCalls(t, 3)
 	if len(calls) != 3 {
-		t.Fatalf("notifications = %d, want low, critical, low:\n%s", len(calls), traytest.FormatNotifications(calls))
+		t.Fatalf("notifications = %d, want low, critical, low:\n%s", len(calls), dbustest.FormatNotifications(calls))
 	}
 	low, crit, again := calls[0], calls[1], calls[2]
 	checkNotification(t, "first low", low, 1, "$1.50 left")
@@ -284,7 +281,7 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 	setBalance(1.75)
 	calls = server.WaitCalls(t, 4)
 	if len(calls) != 4 || !strings.Contains(calls[3].Body, "$1.75 left") {
-		t.Fatalf("with notifications off the server still got something; calls:\n%s", traytest.FormatNotifications(calls))
+		t.Fatalf("with notifications off the server still got something; calls:\n%s", dbustest.FormatNotifications(calls))
 	}
 
 	// The background poll alone (desktop.creditsPollIntervalMs) notices a
@@ -294,13 +291,13 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 	checkNotification(t, "polled critical", calls[4], 2, "$0.40 left")
 	item.WaitMenu(t, "the polled critical balance line", func(l traytest.Layout) bool { return l.Shows("Balance: $0.40 — critical") })
 	if len(calls) != 5 {
-		t.Errorf("notifications = %d, want 5:\n%s", len(calls), traytest.FormatNotifications(calls))
+		t.Errorf("notifications = %d, want 5:\n%s", len(calls), dbustest.FormatNotifications(calls))
 	}
 	r.checkLogs()
 }
 
 // checkNotification checks one credits notification's urgency and body.
-func checkNotification(t *testing.T, what string, n traytest.Notification, urgency byte, body string) {
+func checkNotification(t *testing.T, what string, n dbustest.Notification, urgency byte, body string) {
 	t.Helper()
 	if u, ok := n.Urgency(); !ok || u != urgency {
 		t.Errorf("%s notification urgency = %d (present %v), want %d: %s", what, u, ok, urgency, n)
@@ -314,8 +311,8 @@ func checkNotification(t *testing.T, what string, n traytest.Notification, urgen
 // removes the real XDG autostart entry through the real Service wiring,
 // and follows the file when someone else changes it.
 func TestServiceTrayStartAtLogin(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
 	as := tempAutostart(t)
@@ -325,7 +322,6 @@ func TestServiceTrayStartAtLogin(t *testing.T) {
 	}
 	exe := as.Exec
 
-	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	r := startService(t, rigOptions{Autostart: as})
 	if !r.startTray() {
@@ -407,11 +403,9 @@ func checkbox(l traytest.Layout) int32 {
 // logs one line, TrayHostPresent is false (so closing the window quits
 // rather than hiding it), and the Service answers.
 func TestServiceWithoutTrayHost(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	if traytest.TrayProcess(t) == nil {
 		return
 	}
-	traytest.StartBus(t)
 	stdlog := &apptest.Buffer{}
 	log.SetOutput(stdlog) // systray logs through the standard logger
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
@@ -419,13 +413,8 @@ func TestServiceWithoutTrayHost(t *testing.T) {
 	r := startService(t, rigOptions{})
 	started := make(chan bool, 1)
 	go func() { started <- r.startTray() }()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatalf("tray Start() = false on a bus; logs:\n%s", r.logs)
-		}
-	case <-time.After(wait):
-		t.Fatal("tray Start() blocked without a watcher")
+	if !apptest.Receive(t, started, wait, "tray Start() without a watcher (it must not block)") {
+		t.Fatalf("tray Start() = false on a bus; logs:\n%s", r.logs)
 	}
 	if tray.TrayHostPresent() {
 		t.Error("TrayHostPresent() = true with no watcher")

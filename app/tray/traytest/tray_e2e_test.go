@@ -33,11 +33,10 @@ func balance(v float64) *float64 { return &v }
 // the item and its menu over D-Bus, clicks entries, and checks the Backend
 // calls and the menu after each state change.
 func TestTrayEndToEnd(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
 	watcher := traytest.NewFakeWatcher(t, bus)
 	b := traytest.NewFakeBackend(app.Snapshot{Version: "test"})
 	autostart := &apptest.Autostart{}
@@ -81,7 +80,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	}
 	item.ClickLabel(t, l, "Log in to Eliza Cloud…")
 	b.WaitCall(t, "BeginBrowserLogin", wait)
-	waitSignal(t, dashboard, "dashboard after login click")
+	apptest.Receive(t, dashboard, wait, "dashboard after login click")
 
 	// Logged in with a last agent, disconnected, low balance.
 	b.Push(app.Snapshot{
@@ -129,7 +128,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	}
 
 	item.ClickLabel(t, l, "Open Dashboard")
-	waitSignal(t, dashboard, "dashboard")
+	apptest.Receive(t, dashboard, wait, "dashboard")
 	item.ClickLabel(t, l, "Top up credits…")
 	b.WaitCall(t, "OpenTopUp", wait)
 	item.ClickLabel(t, l, "Log out")
@@ -151,11 +150,10 @@ func TestTrayEndToEnd(t *testing.T) {
 // systray logs one line, TrayHostPresent is false, and the item registers
 // as soon as a watcher appears.
 func TestTrayWithoutWatcher(t *testing.T) {
-	traytest.RequireDBusDaemon(t)
-	if !traytest.InSubprocess(t) {
+	bus := traytest.TrayProcess(t)
+	if bus == nil {
 		return
 	}
-	bus := traytest.StartBus(t)
 	stdlog := &apptest.Buffer{}
 	log.SetOutput(stdlog) // systray logs through the standard logger
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
@@ -165,13 +163,8 @@ func TestTrayWithoutWatcher(t *testing.T) {
 
 	started := make(chan bool, 1)
 	go func() { started <- tr.Start() }()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatalf("Start() = false with a bus; logs:\n%s", logs)
-		}
-	case <-time.After(wait):
-		t.Fatal("Start() blocked without a watcher")
+	if !apptest.Receive(t, started, wait, "Start() without a watcher (it must not block)") {
+		t.Fatalf("Start() = false with a bus; logs:\n%s", logs)
 	}
 	t.Cleanup(tr.Stop)
 	if tray.TrayHostPresent() {
@@ -193,14 +186,5 @@ func TestTrayWithoutWatcher(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "no tray host on this desktop yet") || !strings.Contains(lines[0], "failed to register") {
 		t.Errorf("want one line saying there is no tray host yet, got:\n%s", logs)
-	}
-}
-
-func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(wait):
-		t.Fatalf("no %s", what)
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
+
+	"github.com/milady-ai/milady-cloud/internal/dbustest"
 )
 
 // Names of the StatusNotifierWatcher protocol.
@@ -38,7 +40,7 @@ type FakeWatcher struct {
 
 // NewFakeWatcher exports the watcher on its own connection; it disappears
 // from the bus at cleanup.
-func NewFakeWatcher(t testing.TB, b *Bus) *FakeWatcher {
+func NewFakeWatcher(t testing.TB, b *dbustest.Bus) *FakeWatcher {
 	t.Helper()
 	w := &FakeWatcher{conn: b.Conn(t), got: make(chan struct{})}
 	if err := w.conn.Export(watcherMethods{w}, WatcherPath, WatcherName); err != nil {

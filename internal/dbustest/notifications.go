@@ -1,4 +1,4 @@
-package traytest
+package dbustest
 
 import (
 	"fmt"
@@ -15,6 +15,10 @@ const (
 	NotificationsName = "org.freedesktop.Notifications"
 	NotificationsPath = dbus.ObjectPath("/org/freedesktop/Notifications")
 )
+
+// waitDeadline bounds WaitCalls: long enough for a loaded CI machine, short
+// enough that a missing notification fails the test rather than its timeout.
+const waitDeadline = 10 * time.Second
 
 // Notification is one Notify call as the server received it, with the id
 // the server answered.
@@ -104,7 +108,7 @@ func (notificationMethods) GetCapabilities() ([]string, *dbus.Error) {
 
 // GetServerInformation names the stub.
 func (notificationMethods) GetServerInformation() (name, vendor, version, specVersion string, err *dbus.Error) {
-	return "traytest", "milady-cloud tests", "1", "1.2", nil
+	return "dbustest", "milady-cloud tests", "1", "1.2", nil
 }
 
 // Calls returns every Notify so far, oldest first.
