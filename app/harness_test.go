@@ -90,7 +90,7 @@ func (h *harness) start(token string) {
 		},
 	})
 	h.svc.Start()
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Billing: h.svc.Billing(), Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
 	h.t.Cleanup(h.stop)
 }
 
@@ -100,7 +100,7 @@ func serve(t *testing.T, svc *app.Service, db *store.DB, logger *slog.Logger) *h
 	t.Helper()
 	svc.Start()
 	h := &harness{t: t, svc: svc, db: db, bodies: &apptest.Buffer{}}
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Logger: logger}))
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Billing: svc.Billing(), Logger: logger}))
 	t.Cleanup(h.stop)
 	return h
 }
