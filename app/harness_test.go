@@ -38,6 +38,7 @@ type harness struct {
 	bodies  *apptest.Buffer // every response body the test read
 	mc      *cloud.ManagerConfig
 	clk     clock.Clock // nil: the real clock
+	alerts  app.Sender  // nil: notifications go to the log
 }
 
 type harnessOpts struct {
@@ -46,6 +47,8 @@ type harnessOpts struct {
 	configText string
 	token      string
 	manager    *cloud.ManagerConfig
+	clk        clock.Clock // the app's clock (nil: real); share it with the sim for time-driven tests
+	alerts     app.Sender  // receives the desktop notifications
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -63,7 +66,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.configText != "" {
 		apptest.WriteConfig(t, h.cfgPath, o.configText)
 	}
-	h.mc = o.manager
+	h.mc, h.clk, h.alerts = o.manager, o.clk, o.alerts
 	h.start(o.token)
 	return h
 }
@@ -87,6 +90,7 @@ func (h *harness) start(token string) {
 			LoginPoll:       20 * time.Millisecond,
 			ManagerOverride: &mc,
 			Clock:           h.clk,
+			Notifier:        h.alerts,
 		},
 	})
 	h.svc.Start()
