@@ -7,6 +7,7 @@ import (
 
 	"github.com/milady-ai/milady-cloud/app"
 	"github.com/milady-ai/milady-cloud/cloud"
+	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/internal/apptest"
 )
 
@@ -96,5 +97,40 @@ func TestRejectedKeyFoundByTheAppsOwnCall(t *testing.T) {
 	}
 	if !strings.Contains(h.svc.Snapshot().Connection.LastError, "rejected") {
 		t.Fatalf("lastError %q", h.svc.Snapshot().Connection.LastError)
+	}
+}
+
+// TestKeyRejectedWhileReconnectingIsOneNotification: a key revoked during
+// an outage ends the reconnect at its next call; the user is told the key
+// was rejected, not also that the connection was lost.
+func TestKeyRejectedWhileReconnectingIsOneNotification(t *testing.T) {
+	alerts := &alertLog{}
+	h, clk := timeHarness(t, cloud.ManagerConfig{HeartbeatInterval: 30 * time.Second, MaxHeartbeatFailures: 1,
+		ReconnectInterval: 3 * time.Second, BackupInterval: time.Hour}, alerts)
+	key := h.login()
+	id := h.connectNew("Outage")
+	if !clk.WaitFor(3, waitLimit) {
+		t.Fatalf("timers not armed: %d", clk.Pending())
+	}
+	h.sim.InjectFault(cloudsim.Fault{Path: "/api/v1/milady/agents/" + id + "/bridge", Status: 503})
+	clk.Advance(30 * time.Second) // the heartbeat fails: reconnecting
+	apptest.Eventually(t, waitLimit, "reconnecting", func() bool {
+		return h.svc.Snapshot().Connection.State == cloud.StateReconnecting
+	})
+	provisions := agentCalls(h.sim, id, "/provision")
+	h.sim.RevokeKey(key)
+	clk.Advance(3 * time.Second) // the reconnect attempt meets the 401
+	apptest.Eventually(t, waitLimit, "keyRejected", func() bool { return h.svc.Snapshot().KeyRejected })
+	if n := agentCalls(h.sim, id, "/provision") - provisions; n != 1 {
+		t.Fatalf("%d provision calls, want the one reconnect attempt that met the 401", n)
+	}
+	for range 10 { // no further attempts
+		tick(t, clk, 1, time.Minute)
+	}
+	if n := agentCalls(h.sim, id, "/provision") - provisions; n != 1 {
+		t.Fatalf("%d provision calls after the key was rejected", n-1)
+	}
+	if got := alerts.bodies(); len(got) != 1 || got[0] != app.KeyRejectedNotice {
+		t.Fatalf("notifications %q, want only %q", got, app.KeyRejectedNotice)
 	}
 }
