@@ -224,7 +224,9 @@ func TestCLIAgainstSim(t *testing.T) {
 		t.Fatalf("status --json after disconnect = %v", st)
 	}
 
-	if out := mustCLI(t, h, app.port, "", "logout"); !strings.Contains(out, "Logged out") {
+	if out := mustCLI(t, h, app.port, "", "logout"); !strings.Contains(out, "Logged out") ||
+		!strings.Contains(out, "The key stays valid until you revoke it on the Eliza Cloud dashboard: https://") ||
+		!strings.Contains(out, "/dashboard/api-keys") {
 		t.Fatalf("logout = %q", out)
 	}
 	if st := statusJSON(t, h, app.port); st["loggedIn"] != false {

@@ -132,7 +132,9 @@ func managerConfig(st config.Settings, override *cloud.ManagerConfig) cloud.Mana
 	if override != nil {
 		mc = *override
 	}
-	mc.ChatViaBridge = true // until the app's chat and its fault tests move to the stream route
+	if mc.SkipWhenIdle == nil { // cloud.backup.skipWhenIdle, unless a test chose
+		mc.SkipWhenIdle = new(st.BackupSkipWhenIdle)
+	}
 	return mc
 }
 

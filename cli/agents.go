@@ -157,9 +157,17 @@ func runLogout(ctx context.Context, e *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	if err := c.call(ctx, "POST", "/api/cloud/disconnect", map[string]any{}, nil); err != nil {
+	var r struct {
+		KeyStillValid bool   `json:"keyStillValid"`
+		RevokeURL     string `json:"revokeUrl"`
+	}
+	if err := c.call(ctx, "POST", "/api/cloud/disconnect", map[string]any{}, &r); err != nil {
 		return fail(e, c, "logout", err)
 	}
 	fmt.Fprintln(e.Stdout, "Logged out of Eliza Cloud.")
+	// A key cannot revoke itself: say so, so nobody thinks it is dead.
+	if r.KeyStillValid && r.RevokeURL != "" {
+		fmt.Fprintf(e.Stdout, "The key stays valid until you revoke it on the Eliza Cloud dashboard: %s\n", r.RevokeURL)
+	}
 	return ExitOK
 }

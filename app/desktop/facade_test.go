@@ -37,7 +37,8 @@ func TestMethodsDelegate(t *testing.T) {
 		{"Login", func() (any, error) { return a.Login() }, "BeginBrowserLogin",
 			app.LoginStart{OK: true, SessionID: "s1", BrowserURL: "https://sim/auth/cli-login?session=s1"}},
 		{"CancelLogin", func() (any, error) { return nil, a.CancelLogin() }, "CancelLogin", nil},
-		{"Logout", func() (any, error) { return nil, a.Logout() }, "Logout", nil},
+		{"Logout", func() (any, error) { return a.Logout() }, "Logout",
+			app.LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: "https://www.elizacloud.ai/dashboard/api-keys"}},
 		{"GetCredits", func() (any, error) { return a.GetCredits(true) }, "Credits true", nil},
 		{"GetCreditHistory", func() (any, error) { return a.GetCreditHistory() }, "CreditHistory", nil},
 		{"ListAgents", func() (any, error) { return a.ListAgents() }, "ListAgents", nil},
@@ -59,6 +60,11 @@ func TestMethodsDelegate(t *testing.T) {
 		{"SetNotifications", func() (any, error) { return nil, a.SetNotifications(false) }, "SetNotifications false", nil},
 		{"SetStartAtLogin", func() (any, error) { return nil, a.SetStartAtLogin(true) }, "SetStartAtLogin true", nil},
 		{"OpenTopUp", func() (any, error) { return nil, a.OpenTopUp() }, "OpenTopUp", nil},
+		{"TopUp", func() (any, error) { return a.TopUp(25) }, "TopUp 25",
+			app.TopUpResponse{OK: true, URL: "https://www.elizacloud.ai/dashboard/settings?tab=billing"}},
+		{"GetUsage", func() (any, error) { return a.GetUsage(48, 5) }, "Usage 48 5", nil},
+		{"OpenAgent", func() (any, error) { return nil, a.OpenAgent("a1") }, "OpenAgent a1", nil},
+		{"SetBackupSkipWhenIdle", func() (any, error) { return nil, a.SetBackupSkipWhenIdle(false) }, "SetBackupSkipWhenIdle false", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +89,7 @@ func TestErrorsPassThrough(t *testing.T) {
 	a := New(b.config(Config{}))
 	calls := map[string]func() error{
 		"Login":         func() error { _, err := a.Login(); return err },
-		"Logout":        a.Logout,
+		"Logout":        func() error { _, err := a.Logout(); return err },
 		"ListAgents":    func() error { _, err := a.ListAgents(); return err },
 		"ConnectAgent":  func() error { _, err := a.ConnectAgent("x"); return err },
 		"SendChat":      func() error { _, err := a.SendChat("", ""); return err },

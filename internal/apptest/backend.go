@@ -61,8 +61,10 @@ type Backend struct {
 	ChatStreamFn        func(ctx context.Context, in app.ChatInput, onStart func(string), onChunk func(string) error) error
 	ChatHistoryFn       func(ctx context.Context, roomID string) ([]app.ChatMessage, error)
 	ShowWindowFn        func() bool
-	SetFn               func(ctx context.Context, method string, on bool) error // SetNotifications/SetStartAtLogin
+	SetFn               func(ctx context.Context, method string, on bool) error // SetNotifications/SetStartAtLogin/SetBackupSkipWhenIdle
 	OpenTopUpFn         func() error
+	TopUpFn             func(ctx context.Context, credits int) (app.TopUpResponse, error)
+	UsageFn             func(ctx context.Context, hours, limit int) (app.UsageResponse, error)
 
 	mu      sync.Mutex
 	snap    app.Snapshot
@@ -273,35 +275,18 @@ func (b *Backend) LoginStatus(ctx context.Context, sessionID string) (app.LoginS
 	return app.LoginStatus{}, nil
 }
 
-// Logout implements the faces' Backend.
-func (b *Backend) Logout(ctx context.Context) error {
+// Logout implements the faces' Backend; it answers like the Service (the
+// revoke page of the real cloud), with LogoutFn's error if any: a log-out
+// that reports a problem has still forgotten the key.
+func (b *Backend) Logout(ctx context.Context) (app.LogoutResponse, error) {
+	res := app.LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: cloud.DefaultBaseURL + "/dashboard/api-keys"}
 	if err := b.record(ctx, "Logout"); err != nil {
-		return err
+		return res, err
 	}
 	if b.LogoutFn != nil {
-		return b.LogoutFn(ctx)
+		return res, b.LogoutFn(ctx)
 	}
-	return nil
-}
-
-// Credits implements the faces' Backend.
-func (b *Backend) Credits(ctx context.Context, fresh bool) app.CreditsResponse {
-	_ = b.record(ctx, "Credits", fresh)
-	if b.CreditsFn != nil {
-		return b.CreditsFn(ctx, fresh)
-	}
-	return app.CreditsResponse{}
-}
-
-// CreditHistory implements the faces' Backend.
-func (b *Backend) CreditHistory(ctx context.Context) ([]app.BalanceSample, error) {
-	if err := b.record(ctx, "CreditHistory"); err != nil {
-		return nil, err
-	}
-	if b.CreditHistoryFn != nil {
-		return b.CreditHistoryFn(ctx)
-	}
-	return nil, nil
+	return res, nil
 }
 
 // ShowWindow implements the faces' Backend (false: headless).
@@ -339,6 +324,11 @@ func (b *Backend) OpenTopUp() error {
 		return b.OpenTopUpFn()
 	}
 	return nil
+}
+
+// SetBackupSkipWhenIdle implements the faces' Backend.
+func (b *Backend) SetBackupSkipWhenIdle(ctx context.Context, on bool) error {
+	return b.set(ctx, "SetBackupSkipWhenIdle", on)
 }
 
 // Quit implements the faces' Backend.

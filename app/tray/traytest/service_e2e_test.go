@@ -223,7 +223,7 @@ func TestServiceLowBalanceNotifications(t *testing.T) {
 		t.Helper()
 		r.sim.SetBalance(v)
 		apptest.Eventually(t, wait, fmt.Sprintf("the Service to see a balance of %.2f", v), func() bool {
-			got := r.svc.Credits(ctx, true)
+			got := r.svc.Billing().Credits(ctx, true)
 			return got.Balance != nil && *got.Balance == v
 		})
 	}
@@ -426,7 +426,7 @@ func TestServiceWithoutTrayHost(t *testing.T) {
 	// The Service works: log in, read the balance, create and list agents.
 	r.login()
 	ctx := context.Background()
-	if c := r.svc.Credits(ctx, false); c.Balance == nil || *c.Balance != 25 {
+	if c := r.svc.Billing().Credits(ctx, false); c.Balance == nil || *c.Balance != 25 {
 		t.Errorf("credits = %+v, want 25", c)
 	}
 	a, err := r.svc.Agents().Create(ctx, app.CreateAgentInput{AgentName: "Headless"})
