@@ -8,6 +8,7 @@ import {
   createRestBackend,
   createWailsBackend,
   transportOf,
+  type Backend,
   type HostWindow,
   type RestDeps,
   type WailsApp,
@@ -136,6 +137,33 @@ describe('Wails backend', () => {
     expect(count(CHAT_CHUNK_EVENT)).toBe(0);
   });
 
+  it('sends calls the facade does not bind to the REST API, which the window reaches too', async () => {
+    const { rt } = fakeRuntime();
+    const rest = {
+      topUp: vi.fn(async () => ({ ok: true, url: 'u' })),
+      getUsage: vi.fn(async () => ({ transactions: null, hours: 24, spent: 0, added: 0, burnRatePerHour: null })),
+      openAgent: vi.fn(async () => undefined),
+      setBackupSkipWhenIdle: vi.fn(async () => undefined),
+    };
+    // A plain object: only what it has is bound.
+    const b = createWailsBackend({} as WailsApp, rt, rest as unknown as Backend);
+    expect(await b.topUp(10)).toEqual({ ok: true, url: 'u' });
+    await b.getUsage(24);
+    await b.openAgent('a1');
+    await b.setBackupSkipWhenIdle(true);
+    expect(rest.topUp).toHaveBeenCalledWith(10);
+    expect(rest.getUsage).toHaveBeenCalledWith(24, undefined);
+    expect(rest.openAgent).toHaveBeenCalledWith('a1');
+    expect(rest.setBackupSkipWhenIdle).toHaveBeenCalledWith(true);
+    // Bound ones are preferred.
+    const TopUp = vi.fn(async () => ({ ok: true, url: 'bound' }));
+    const bound = createWailsBackend({ TopUp } as unknown as WailsApp, rt, rest as unknown as Backend);
+    expect((await bound.topUp(5)).url).toBe('bound');
+    expect(TopUp).toHaveBeenCalledWith(5);
+    // Without a REST path the call says so instead of throwing a TypeError.
+    await expect(createWailsBackend({} as WailsApp, rt).openAgent('a1')).rejects.toThrow(/cannot do that/);
+  });
+
   it('answers loginStatus from the snapshot', async () => {
     const { rt } = fakeRuntime();
     let s = snap({ loggedIn: false, login: { status: 'pending' } });
@@ -214,6 +242,30 @@ describe('REST backend', () => {
       'POST /api/cloud/disconnect {}',
       'POST /api/cloud/login/cancel {}',
       'GET /api/chat/history?roomId=web-chat ',
+    ]);
+  });
+
+  it('uses the paths and bodies of top-up, usage, open agent and the idle-backup setting', async () => {
+    const { b, calls } = restWith((url) =>
+      url.startsWith('/api/cloud/topup')
+        ? json(200, { ok: true, url: 'https://cloud.test/checkout/cs_1' })
+        : url.startsWith('/api/cloud/usage')
+          ? json(200, { transactions: [], hours: 24, spent: 0, added: 0, burnRatePerHour: null })
+          : json(200, { ok: true, status: 'disconnected', keyStillValid: true, revokeUrl: 'https://cloud.test/dashboard/api-keys' }),
+    );
+    expect(await b.topUp(25)).toEqual({ ok: true, url: 'https://cloud.test/checkout/cs_1' });
+    expect((await b.getUsage(168, 50)).hours).toBe(24);
+    await b.getUsage();
+    await b.openAgent('a/1');
+    await b.setBackupSkipWhenIdle(false);
+    expect((await b.logout()).revokeUrl).toBe('https://cloud.test/dashboard/api-keys');
+    expect(calls.map((c) => `${c.init.method} ${c.url} ${c.init.body ?? ''}`)).toEqual([
+      'POST /api/cloud/topup {"credits":25}',
+      'GET /api/cloud/usage?hours=168&limit=50 ',
+      'GET /api/cloud/usage ',
+      'POST /api/cloud/agents/a%2F1/open {}',
+      'POST /api/settings {"backupSkipWhenIdle":false}',
+      'POST /api/cloud/disconnect {}',
     ]);
   });
 

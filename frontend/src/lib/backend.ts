@@ -5,6 +5,7 @@
 // Backend interface, so one bundle serves both.
 
 import { readSSE, type SSEMessage } from './sse';
+import type { LogoutResult, TopUpResponse, UsageResponse } from './pending';
 import {
   EVENT_TYPES,
   type Agent,
@@ -58,8 +59,20 @@ export interface Backend {
   /** loginStatus is the polling fallback while a login is pending. */
   loginStatus(sessionId: string): Promise<LoginStatus>;
   cancelLogin(): Promise<void>;
-  logout(): Promise<void>;
+  /** logout forgets the key here; the answer says where to revoke it for good. */
+  logout(): Promise<LogoutResult>;
   getCredits(fresh: boolean): Promise<CreditsResponse>;
+  /**
+   * topUp asks the app to open the cloud's checkout for `credits` in the
+   * system browser (the billing page when checkout fails); it answers with
+   * the URL it opened.
+   */
+  topUp(credits: number): Promise<TopUpResponse>;
+  /** getUsage is the cloud's recent credit transactions and the burn rate from them. */
+  getUsage(hours?: number, limit?: number): Promise<UsageResponse>;
+  /** openAgent opens a running agent's own UI in the system browser (a one-minute pairing link). */
+  openAgent(id: string): Promise<void>;
+  setBackupSkipWhenIdle(on: boolean): Promise<void>;
   getCreditHistory(): Promise<BalanceSample[]>;
   listAgents(): Promise<Agent[]>;
   createAgent(input: CreateAgentRequest): Promise<Agent>;
@@ -151,14 +164,25 @@ function on(rt: WailsRuntime, name: string, cb: (...data: unknown[]) => void): (
   return () => rt.EventsOff?.(name);
 }
 
-/** createWailsBackend adapts the bound facade; every rejection becomes an Error. */
-export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
+/**
+ * createWailsBackend adapts the bound facade; every rejection becomes an
+ * Error. A call the facade does not bind goes to `rest`: inside the window
+ * the page's same-origin fetches of /api/* reach the same REST API.
+ */
+export function createWailsBackend(go: WailsApp, rt: WailsRuntime, rest?: Backend): Backend {
   const call = async <T>(p: () => Promise<T>): Promise<T> => {
     try {
       return await p();
     } catch (e) {
       throw toError(e);
     }
+  };
+  // Bindings that a facade may not have (older app versions, or not bound
+  // yet): looked up by name so the page never calls a missing function.
+  const bound = go as unknown as Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
+  const viaRest = (): Backend => {
+    if (!rest) throw new BackendError('This version of the app cannot do that from the window.');
+    return rest;
   };
   const list = async <T>(p: () => Promise<T[] | null>): Promise<T[]> => (await call(p)) ?? [];
   return {
@@ -174,8 +198,29 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
       return { status: s.login.status || 'pending', error: s.login.error };
     },
     cancelLogin: () => call(() => go.CancelLogin()),
-    logout: () => call(() => go.Logout()),
+    logout: async () => {
+      await call(() => go.Logout());
+      return { ok: true, status: 'disconnected' };
+    },
     getCredits: (fresh) => call(() => go.GetCredits(fresh)),
+    topUp: (credits) => {
+      const f = bound.TopUp;
+      return f ? call(() => f(credits) as Promise<TopUpResponse>) : viaRest().topUp(credits);
+    },
+    getUsage: (hours, limit) => {
+      const f = bound.GetUsage;
+      return f ? call(() => f(hours ?? 0, limit ?? 0) as Promise<UsageResponse>) : viaRest().getUsage(hours, limit);
+    },
+    openAgent: async (id) => {
+      const f = bound.OpenAgent;
+      if (f) await call(() => f(id));
+      else await viaRest().openAgent(id);
+    },
+    setBackupSkipWhenIdle: async (on) => {
+      const f = bound.SetBackupSkipWhenIdle;
+      if (f) await call(() => f(on));
+      else await viaRest().setBackupSkipWhenIdle(on);
+    },
     getCreditHistory: () => list(() => go.GetCreditHistory()),
     listAgents: () => list(() => go.ListAgents()),
     createAgent: async (input) => present(await call(() => go.CreateAgent(input)), 'the agent'),
@@ -443,10 +488,24 @@ export function createRestBackend(deps: RestDeps): Backend {
     cancelLogin: async () => {
       await call('POST', '/api/cloud/login/cancel');
     },
-    logout: async () => {
-      await call('POST', '/api/cloud/disconnect');
-    },
+    logout: () => call<LogoutResult>('POST', '/api/cloud/disconnect'),
     getCredits: (fresh) => call('GET', `/api/cloud/credits${fresh ? '?fresh=1' : ''}`),
+    // The app opens the checkout itself (the system browser, as in the
+    // window), so the page opens no tab here.
+    topUp: (credits) => call<TopUpResponse>('POST', '/api/cloud/topup', { credits }),
+    getUsage: (hours, limit) => {
+      const q = new URLSearchParams();
+      if (hours) q.set('hours', String(hours));
+      if (limit) q.set('limit', String(limit));
+      const qs = q.toString();
+      return call<UsageResponse>('GET', `/api/cloud/usage${qs ? `?${qs}` : ''}`);
+    },
+    openAgent: async (id) => {
+      await call('POST', agent(id, 'open'));
+    },
+    setBackupSkipWhenIdle: async (on) => {
+      await call('POST', '/api/settings', { backupSkipWhenIdle: on });
+    },
     getCreditHistory: async () =>
       (await call<CreditHistoryResponse>('GET', '/api/cloud/credits/history')).samples ?? [],
     listAgents: async () => (await call<AgentsResponse>('GET', '/api/cloud/agents')).agents ?? [],
@@ -528,12 +587,13 @@ export function createRestBackend(deps: RestDeps): Backend {
 /** createBackend picks the transport for this page. */
 export function createBackend(win: Window & HostWindow, token: () => string | null): Backend {
   const app = win.go?.desktop?.App;
-  if (app && win.runtime) return createWailsBackend(app, win.runtime);
-  return createRestBackend({
+  const rest = createRestBackend({
     fetch: win.fetch.bind(win),
     token,
     // No EventSource: it hides the ": ping" comments, so a hung app could
     // not be told from a quiet one (see connectFetch's watchdog).
     open: (url, target, features) => win.open(url, target, features),
   });
+  if (app && win.runtime) return createWailsBackend(app, win.runtime, rest);
+  return rest;
 }

@@ -28,6 +28,7 @@ export const DEFAULT_MAX_RECONNECT = 10;
  */
 export function stateText(conn: ConnectionState | undefined, loggedIn: boolean): string {
   if (!loggedIn) return 'Not logged in';
+  if (conn?.keyRejected) return 'Key rejected';
   switch (conn?.state) {
     case 'connected':
       return 'Connected';
@@ -52,12 +53,14 @@ export function stateText(conn: ConnectionState | undefined, loggedIn: boolean):
  * the reason kept) from a disconnect the user asked for.
  */
 export function connectionLost(conn: ConnectionState | undefined): boolean {
-  return conn?.state === 'disconnected' && !!conn.lastError;
+  // A rejected key is no outage: the Login view says what to do.
+  return conn?.state === 'disconnected' && !!conn.lastError && !conn.keyRejected;
 }
 
 /** stateTone picks the badge colour class; the text always says it too. */
 export function stateTone(conn: ConnectionState | undefined, loggedIn: boolean): 'ok' | 'busy' | 'bad' | 'idle' {
   if (!loggedIn) return 'idle';
+  if (conn?.keyRejected) return 'bad';
   switch (conn?.state) {
     case 'connected':
       return 'ok';
