@@ -38,6 +38,7 @@ func (ag *Agents) List(ctx context.Context) ([]cloud.Agent, error) {
 	}
 	agents, err := c.ListAgents(ctx)
 	if err != nil {
+		s.observeKey(c, err)
 		return nil, err
 	}
 	if agents == nil {

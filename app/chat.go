@@ -51,6 +51,7 @@ func (c *Chat) Send(ctx context.Context, in ChatInput) (ChatReply, error) {
 		return ChatReply{}, err
 	}
 	s.storeChat(p.AgentID(), in.RoomID, "agent", reply)
+	s.mgr.MarkActivity() // the agent's memory changed: the next backup is due
 	s.refreshCreditsSoon()
 	return ChatReply{Text: reply, AgentID: p.AgentID()}, nil
 }
@@ -71,6 +72,7 @@ func (c *Chat) Stream(ctx context.Context, in ChatInput, onStart func(agentID st
 	})
 	if full.Len() > 0 {
 		s.storeChat(p.AgentID(), in.RoomID, "agent", full.String())
+		s.mgr.MarkActivity()
 	}
 	s.refreshCreditsSoon()
 	return err

@@ -45,6 +45,10 @@ type Snapshot struct {
 	NoticeCount     int          `json:"noticeCount,omitempty"`
 	LastNotice      *Notice      `json:"lastNotice,omitempty"`
 	IdentityChecked bool         `json:"identityChecked"`
+	// KeyRejected: the cloud answered 401 to the saved key (revoked or
+	// expired). The key is kept until the user logs in again or out, but
+	// nothing calls the cloud with it; the faces ask to log in again.
+	KeyRejected bool `json:"keyRejected,omitempty"`
 }
 
 // CreditsView is the balance as the UI shows it.
@@ -73,6 +77,10 @@ type SettingsView struct {
 	Notifications bool   `json:"notifications"`
 	StartAtLogin  bool   `json:"startAtLogin"`
 	ConfigPath    string `json:"configPath"`
+	// BackupSkipWhenIdle is cloud.backup.skipWhenIdle: scheduled backups
+	// are skipped while nothing happens, so the cloud's 10 kept backups
+	// span hours of activity rather than the last 10 idle minutes.
+	BackupSkipWhenIdle bool `json:"backupSkipWhenIdle"`
 }
 
 // Notice is a user-facing message (a notification in desktop mode, a banner
@@ -135,6 +143,50 @@ type StatusView struct {
 	TopUpURL       string      `json:"topUpUrl,omitempty"`
 	Reason         string      `json:"reason,omitempty"`
 	Connection     cloud.State `json:"connection"`
+	// KeyRejected: the saved key was refused (401); Connected is false and
+	// Reason "api_key_present_not_authenticated" until a new login.
+	KeyRejected bool `json:"keyRejected,omitempty"`
+}
+
+// TopUpResponse answers POST /api/cloud/topup: URL is the page opened in
+// the browser (the cloud's checkout, or its billing page when a checkout
+// could not be started).
+type TopUpResponse struct {
+	OK  bool   `json:"ok"`
+	URL string `json:"url"`
+}
+
+// UsageTransaction is one credit transaction of GET /api/cloud/usage:
+// Amount is positive for credits added and negative for usage.
+type UsageTransaction struct {
+	ID          string    `json:"id"`
+	Amount      float64   `json:"amount"`
+	Type        string    `json:"type"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// UsageResponse answers GET /api/cloud/usage: the transactions of the
+// last Hours (newest first), the credits spent and added in them, and the
+// burn rate (spent per hour over the span the debits cover; null with
+// fewer than two debits, when no rate can be told).
+type UsageResponse struct {
+	Transactions    []UsageTransaction `json:"transactions"`
+	Hours           int                `json:"hours"`
+	Spent           float64            `json:"spent"`
+	Added           float64            `json:"added"`
+	BurnRatePerHour *float64           `json:"burnRatePerHour"`
+}
+
+// LogoutResponse answers POST /api/cloud/disconnect (and the window's
+// Logout). An API key cannot revoke itself at the cloud, so log-out only
+// forgets it here: KeyStillValid says so and RevokeURL is the cloud's page
+// where the user can revoke it.
+type LogoutResponse struct {
+	KeyStillValid bool   `json:"keyStillValid"`
+	OK            bool   `json:"ok"`
+	RevokeURL     string `json:"revokeUrl"`
+	Status        string `json:"status"` // always "disconnected"
 }
 
 // CreditsResponse is GET /api/cloud/credits. Balance is null when unknown.

@@ -20,12 +20,22 @@ type creditsCache struct {
 	flight    *creditsFlight
 	lastFresh time.Time
 	owner     *cloud.Client
+	started   uint64 // flights started so far
+	applied   uint64 // number of the flight whose answer the view holds
 }
 
 // creditsFlight is one upstream balance request that concurrent callers
 // share, so a thousand concurrent reads cost at most one upstream call.
+//
+// A fresh flight asks the cloud to bypass its own balance cache (up to 10
+// minutes old, and not cleared by a payment); a fresh read never joins a
+// plain one, which could come back with the cached balance. n orders the
+// flights, so a plain answer that arrives after a fresh one started later
+// cannot replace it.
 type creditsFlight struct {
 	done    chan struct{}
+	fresh   bool
+	n       uint64
 	balance float64
 	err     error
 }
@@ -79,14 +89,15 @@ func (p *creditsCache) cached(now time.Time, fresh bool, ttl, gap time.Duration)
 }
 
 // Credits answers GET /api/cloud/credits from a cache at most CreditsTTL old;
-// fresh forces a fetch, at most one every FreshMinGap.
+// fresh forces a fetch that bypasses the cloud's cache too (the Refresh
+// button, window focus, after a top-up), at most one every FreshMinGap.
 func (s *Service) Credits(ctx context.Context, fresh bool) CreditsResponse {
 	if s.sess.keyed() == nil {
 		return CreditsResponse{Connected: false}
 	}
 	cv, ok := s.credits.cached(s.clk.Now(), fresh, s.opts.CreditsTTL, s.opts.FreshMinGap)
 	if !ok {
-		s.refreshCredits(ctx)
+		s.fetchBalance(ctx, fresh)
 		cv = s.credits.get()
 	}
 	return creditsResponse(cv)
@@ -109,7 +120,13 @@ func creditsResponse(cv CreditsView) CreditsResponse {
 }
 
 // refreshCredits fetches the balance once, sharing an in-flight request.
-func (s *Service) refreshCredits(ctx context.Context) {
+// It reads the cloud's cached balance: the background reads (poller, after
+// chat) need no fresher one, and the cache spares the cloud.
+func (s *Service) refreshCredits(ctx context.Context) { s.fetchBalance(ctx, false) }
+
+// fetchBalance fetches the balance (fresh: bypassing the cloud's cache),
+// sharing an in-flight request that is at least as fresh.
+func (s *Service) fetchBalance(ctx context.Context, fresh bool) {
 	c := s.sess.keyed()
 	if c == nil {
 		return
@@ -117,8 +134,9 @@ func (s *Service) refreshCredits(ctx context.Context) {
 	p := &s.credits
 	p.mu.Lock()
 	f := p.flight
-	if f == nil {
-		f = &creditsFlight{done: make(chan struct{})}
+	if f == nil || (fresh && !f.fresh) {
+		p.started++
+		f = &creditsFlight{done: make(chan struct{}), fresh: fresh, n: p.started}
 		// spawn's lock is a leaf, so starting the fetch under p.mu is
 		// allowed; the fetch itself takes p.mu only after this returns.
 		if !s.spawn(func() { s.fetchCredits(c, f) }) {
@@ -139,7 +157,11 @@ func (s *Service) refreshCredits(ctx context.Context) {
 func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	ctx, cancel := context.WithTimeout(s.ctx, 15*time.Second)
 	defer cancel()
-	f.balance, f.err = c.Balance(ctx)
+	if f.fresh {
+		f.balance, f.err = c.FreshBalance(ctx)
+	} else {
+		f.balance, f.err = c.Balance(ctx)
+	}
 	now := s.clk.Now()
 	cv := CreditsView{TopUpURL: s.topUpURL(), UpdatedAt: &now}
 	if f.err != nil {
@@ -157,14 +179,17 @@ func (s *Service) fetchCredits(c *cloud.Client, f *creditsFlight) {
 	if p.flight == f {
 		p.flight = nil
 	}
-	if p.owner != c { // logged out (or in again) meanwhile: drop the answer
+	// Logged out (or in again) meanwhile, or a later flight already
+	// answered: drop this answer.
+	if p.owner != c || f.n < p.applied {
 		p.mu.Unlock()
 		close(f.done)
 		return
 	}
 	prev := p.view
-	p.view = cv
+	p.view, p.applied = cv, f.n
 	p.mu.Unlock()
+	s.observeKey(c, f.err)
 	if f.err == nil {
 		b := f.balance
 		s.history.record(func(ctx context.Context) { _ = s.db.AddBalanceSample(ctx, now, b) })
@@ -218,7 +243,8 @@ func (s *Service) creditsPoller() {
 			return
 		case <-t.C():
 		}
-		if s.sess.keyed() != nil {
+		// A refused key would only be refused again: wait for a new login.
+		if s.sess.keyed() != nil && !s.conn.state().KeyRejected {
 			s.refreshCredits(s.ctx)
 		}
 	}

@@ -57,7 +57,9 @@ func (s *Service) observePolicy(userAction bool) {
 		HasBalance: balance != nil,
 		ConnState:  string(conn.State),
 		AgentName:  conn.AgentName,
-		UserAction: userAction,
+		// A refused key has its own notification (keyRejected); the
+		// session it ended is not a lost connection.
+		UserAction: userAction || conn.KeyRejected,
 	}
 	if next.AgentName == "" {
 		next.AgentName = lastName
@@ -81,6 +83,27 @@ func (s *Service) observePolicy(userAction bool) {
 			default:
 			}
 		}
+	}
+}
+
+// KeyRejectedNotice is the one notice and desktop notification of a
+// refused key: what happened and what to do.
+const KeyRejectedNotice = "Your Eliza Cloud key was rejected (revoked or expired). Log in again."
+
+// keyRejected tells the user, once per refused key (the manager reports it
+// once), that the key was refused and they must log in again.
+func (s *Service) keyRejected() {
+	s.notice(Notice{Kind: "connection", Level: "critical", Message: KeyRejectedNotice})
+	if !s.settings.get().Notifications {
+		return
+	}
+	a := notify.Alert{
+		Kind: notify.KindConnection, ID: notify.KindConnection, Level: "critical", Urgency: notify.UrgencyCritical,
+		Title: "Log in to Eliza Cloud again", Body: KeyRejectedNotice,
+	}
+	select {
+	case s.notices.sendq <- a:
+	default:
 	}
 }
 

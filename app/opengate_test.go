@@ -24,6 +24,9 @@ func TestTopUpOpensDebounced(t *testing.T) {
 		StateDir: filepath.Join(dir, "state"), Sim: apptest.StartSim(t),
 		Options: app.Options{Version: "test", Logger: logger, Opener: opener, Env: &apptest.Env{}, Clock: clk}})
 	h := serve(t, svc, db, logger)
+	// Logged out, a top-up opens the billing page; a debounced one answers
+	// that page too, without opening it again.
+	want := `{"ok":true,"url":"` + svc.Snapshot().Credits.TopUpURL + `"}`
 
 	var wg sync.WaitGroup
 	for range 4 {
@@ -31,7 +34,7 @@ func TestTopUpOpensDebounced(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 25 {
-				if r := h.do("POST", "/api/cloud/topup", ""); r.status != 200 || string(r.body) != `{"ok":true}` {
+				if r := h.do("POST", "/api/cloud/topup", ""); r.status != 200 || string(r.body) != want {
 					t.Errorf("top-up answered %d %s", r.status, r.body)
 				}
 			}

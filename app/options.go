@@ -129,10 +129,10 @@ func managerConfig(st config.Settings, override *cloud.ManagerConfig) cloud.Mana
 	if v := st.AutoBackupIntervalMs; v > 0 {
 		mc.BackupInterval = ms(v)
 	}
+	mc.SkipWhenIdle = new(st.BackupSkipWhenIdle)
 	if override != nil {
 		mc = *override
 	}
-	mc.ChatViaBridge = true // until the app's chat and its fault tests move to the stream route
 	return mc
 }
 

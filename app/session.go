@@ -187,8 +187,20 @@ func (s *Service) checkIdentity(ctx context.Context) {
 	id, err := c.Identity(ctx)
 	if err != nil {
 		s.log.Warn("identity check failed", "err", err)
+		s.observeKey(c, err)
 	}
 	s.sess.setIdentity(id, err)
+}
+
+// observeKey reports the outcome of a call the app made with client c to
+// the manager, so a 401 to identity, balance or the agent list puts the app
+// in the "log in again" state as one of the manager's own calls would. A
+// call made with a key that is no longer the current one reports nothing.
+func (s *Service) observeKey(c *cloud.Client, err error) {
+	if err == nil || c == nil || s.sess.keyed() != c {
+		return
+	}
+	s.mgr.ObserveAPIError(err)
 }
 
 // requireClient returns the keyed client or ErrNotLoggedIn.

@@ -44,6 +44,7 @@ func (p *settings) reload(cfg *config.Store) {
 func (p *settings) fill(snap *Snapshot) {
 	p.mu.Lock()
 	snap.Settings.Notifications = p.cur.Notifications
+	snap.Settings.BackupSkipWhenIdle = p.cur.BackupSkipWhenIdle
 	p.mu.Unlock()
 	snap.ConfigError = p.configErr
 	snap.Settings.ConfigPath = p.path
@@ -59,6 +60,21 @@ func (s *Service) SetNotifications(_ context.Context, on bool) error {
 	}
 	if err := s.cfg.SetNotifications(on); err != nil {
 		return fmt.Errorf("save notifications setting: %w", err)
+	}
+	s.settings.reload(s.cfg)
+	s.publishSettings()
+	return nil
+}
+
+// SetBackupSkipWhenIdle saves cloud.backup.skipWhenIdle. The connection
+// manager's schedule is fixed when the app starts, so the change applies
+// from the next start; the setting shown is the saved one.
+func (s *Service) SetBackupSkipWhenIdle(_ context.Context, on bool) error {
+	if s.settings.configErr != "" {
+		return &Error{Kind: KindConflict, Message: "The config file cannot be read, so settings cannot be saved: " + s.settings.configErr}
+	}
+	if err := s.cfg.SetBackupSkipWhenIdle(on); err != nil {
+		return fmt.Errorf("save backup setting: %w", err)
 	}
 	s.settings.reload(s.cfg)
 	s.publishSettings()

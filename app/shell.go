@@ -17,6 +17,22 @@ type shell struct {
 	trayAvailable bool
 	quit          func()
 	opens         openGate // debounces browser opens; its own lock
+	topUpURL      string   // the last top-up page opened (a debounced top-up answers it)
+}
+
+func (p *shell) lastTopUp(otherwise string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.topUpURL == "" {
+		return otherwise
+	}
+	return p.topUpURL
+}
+
+func (p *shell) setLastTopUp(u string) {
+	p.mu.Lock()
+	p.topUpURL = u
+	p.mu.Unlock()
 }
 
 func (p *shell) fill(snap *Snapshot) {

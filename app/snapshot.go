@@ -26,6 +26,7 @@ func (s *Service) takeSnapshot() Snapshot {
 	s.settings.fill(&snap)
 	s.shell.fill(&snap)
 	s.notices.fill(&snap)
+	snap.KeyRejected = snap.LoggedIn && snap.Connection.KeyRejected
 	return snap
 }
 
@@ -73,6 +74,10 @@ func (s *Service) onManagerEvent(ev cloud.Event) {
 		if b := ev.Backup; b != nil {
 			s.hub.publish(Event{Type: EventBackup, Data: BackupEvent{AgentID: b.AgentID, OK: b.OK, BackupID: b.BackupID, Error: b.Error}, Snapshot: snap})
 		}
+	case cloud.EventProgress, cloud.EventRecovery:
+		// Not a transition, but what the faces show while connecting
+		// (snapshot.connection.progress / .recovery).
+		s.hub.publish(Event{Type: EventSnapshot, Data: snap, Snapshot: snap})
 	}
 	s.pubMu.Unlock()
 
@@ -93,5 +98,11 @@ func (s *Service) onManagerEvent(ev cloud.Event) {
 				s.notice(Notice{Kind: "backup", Level: "warning", Message: "Backup of your agent failed: " + b.Error})
 			}
 		}
+	case cloud.EventRecovery:
+		if r := ev.State.Recovery; r != nil && r.Message != "" {
+			s.notice(Notice{Kind: "connection", Level: "warning", Message: r.Message})
+		}
+	case cloud.EventKeyRejected:
+		s.keyRejected()
 	}
 }

@@ -21,6 +21,11 @@ func (s *Service) Status(_ context.Context) StatusView {
 	}
 	v.Enabled = (en != nil && *en) || (hasKey && (en == nil || *en))
 	switch {
+	case hasKey && conn.KeyRejected:
+		// The cloud refused the saved key: kept until the user logs in
+		// again or out, but it connects nothing.
+		v.Connected, v.KeyRejected = false, true
+		v.Reason = "api_key_present_not_authenticated"
 	case !hasKey && !p.started:
 		v.Reason = "runtime_not_started"
 	case !hasKey:

@@ -161,7 +161,7 @@ func TestRoutes(t *testing.T) {
 		{name: "login cancel", method: "POST", path: "/api/cloud/login/cancel", wantStatus: 200,
 			wantJSON: `{"ok":true}`, wantCall: "CancelLogin"},
 		{name: "log-out", method: "POST", path: "/api/cloud/disconnect", wantStatus: 200,
-			wantJSON: `{"ok":true,"status":"disconnected"}`, wantCall: "Logout"},
+			wantJSON: `{"keyStillValid":true,"ok":true,"revokeUrl":"https://www.elizacloud.ai/dashboard/api-keys","status":"disconnected"}`, wantCall: "Logout"},
 		{name: "status", method: "GET", path: "/api/cloud/status", wantStatus: 200, wantCall: "Status",
 			wantJSON: `{"connected":false,"enabled":false,"hasApiKey":false,"reason":"not_authenticated",
 				"connection":{"state":"disconnected","since":"2026-03-01T12:00:00Z"}}`},
@@ -171,7 +171,8 @@ func TestRoutes(t *testing.T) {
 		{name: "credits fresh", method: "GET", path: "/api/cloud/credits?fresh=1", wantStatus: 200, wantCall: "Credits true"},
 		{name: "credit history", method: "GET", path: "/api/cloud/credits/history", wantStatus: 200,
 			wantJSON: `{"ok":true,"samples":[{"at":"2026-03-01T12:00:00Z","balance":12.5}]}`},
-		{name: "top up", method: "POST", path: "/api/cloud/topup", wantStatus: 200, wantJSON: `{"ok":true}`, wantCall: "OpenTopUp"},
+		{name: "top up", method: "POST", path: "/api/cloud/topup", wantStatus: 200,
+			wantJSON: `{"ok":true,"url":"https://www.elizacloud.ai/dashboard/settings?tab=billing"}`, wantCall: "TopUp 0"},
 		{name: "list agents", method: "GET", path: "/api/cloud/agents", wantStatus: 200,
 			wantJSON: `{"ok":true,"agents":[` + agentJSON + `]}`},
 		{name: "create agent", method: "POST", path: "/api/cloud/agents", wantStatus: 201,
@@ -217,7 +218,7 @@ func TestRoutes(t *testing.T) {
 			wantStatus: 200, wantJSON: `{"ok":true,"shown":true}`},
 		{name: "settings", method: "POST", path: "/api/settings", body: `{"notifications":false,"startAtLogin":true}`,
 			wantStatus: 200, wantCall: "SetStartAtLogin true",
-			wantJSON: `{"ok":true,"settings":{"baseUrl":"","notifications":true,"startAtLogin":false,"configPath":"/tmp/milady.json"}}`},
+			wantJSON: `{"ok":true,"settings":{"baseUrl":"","notifications":true,"startAtLogin":false,"configPath":"/tmp/milady.json","backupSkipWhenIdle":false}}`},
 		{name: "settings empty", method: "POST", path: "/api/settings", wantStatus: 200, wantCall: "Snapshot"},
 	}, nil)
 }
@@ -352,7 +353,7 @@ func TestLogoutNeverFails(t *testing.T) {
 	t.Parallel()
 	runCases(t, []apiCase{{name: "save failed", method: "POST", path: "/api/cloud/disconnect",
 		setup:      func(f *fakeBackend) { f.errs["Logout"] = fmt.Errorf("save config: disk full") },
-		wantStatus: 200, wantJSON: `{"ok":true,"status":"disconnected"}`}}, nil)
+		wantStatus: 200, wantJSON: `{"keyStillValid":true,"ok":true,"revokeUrl":"https://www.elizacloud.ai/dashboard/api-keys","status":"disconnected"}`}}, nil)
 }
 
 // TestRouteTableUnambiguous: no path can match two routes with the same

@@ -29,6 +29,9 @@ type Backend interface {
 	// Logout (POST /api/cloud/disconnect): final snapshot, config/env/secrets
 	// cleared. Never fails because saving failed.
 	Logout(ctx context.Context) error
+	// LogoutAnswer is the log-out's answer: the key stays valid at the
+	// cloud, and where to revoke it.
+	LogoutAnswer() app.LogoutResponse
 
 	Credits(ctx context.Context, fresh bool) app.CreditsResponse
 	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
@@ -38,6 +41,12 @@ type Backend interface {
 	SetNotifications(ctx context.Context, on bool) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
+	// TopUp opens the cloud's checkout for credits (0 = the default) in
+	// the browser, or its billing page when no checkout can be started.
+	TopUp(ctx context.Context, credits int) (app.TopUpResponse, error)
+	// Usage is the recent credit transactions and what they add up to.
+	Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error)
+	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents is the agent routes' part of the app.
@@ -59,6 +68,9 @@ type Agents interface {
 	// Backup takes a snapshot of the agent now.
 	Backup(ctx context.Context, id string) (*cloud.Backup, error)
 	Restore(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
+	// Open opens the agent's own web UI in the browser (a pairing token's
+	// redirect URL, which is never returned).
+	Open(ctx context.Context, id string) error
 }
 
 // Chat is the chat routes' part of the app.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 )
 
@@ -73,6 +74,20 @@ func (o object) boolean(name string) (v bool, present bool, err error) {
 		return false, true, fmt.Errorf("%s must be a boolean", name)
 	}
 	return v, true, nil
+}
+
+// integer returns a field that must be a whole JSON number (10, 1e1;
+// not 10.5, "10" or true), like str.
+func (o object) integer(name string) (v int, present bool, err error) {
+	if !o.has(name) {
+		return 0, false, nil
+	}
+	bad := fmt.Errorf("%s must be an integer", name)
+	var f float64
+	if err := json.Unmarshal(o[name], &f); err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
+		return 0, true, bad
+	}
+	return int(f), true, nil
 }
 
 // jsonObject decodes a field that must be a JSON object.

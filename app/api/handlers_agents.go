@@ -173,3 +173,13 @@ func (s *server) restoreAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, RestoreResponse{OK: true, Restore: res})
 }
+
+// openAgent opens the agent's own web UI in the browser. The answer is
+// {ok:true} alone: the URL opened carries a one-minute credential.
+func (s *server) openAgent(w http.ResponseWriter, r *http.Request) {
+	if err := s.agents.Open(r.Context(), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, OKResponse{OK: true})
+}

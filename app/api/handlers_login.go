@@ -56,5 +56,5 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.b.Logout(context.WithoutCancel(r.Context())); err != nil {
 		s.log.Warn("api: log-out reported a problem", "err", err)
 	}
-	writeJSON(w, http.StatusOK, LogoutResponse{OK: true, Status: "disconnected"})
+	writeJSON(w, http.StatusOK, s.b.LogoutAnswer())
 }

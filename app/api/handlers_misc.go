@@ -45,13 +45,66 @@ func (s *server) creditHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, CreditHistoryResponse{OK: true, Samples: samples})
 }
 
-// topUp opens the billing page in the system browser.
+// topUp opens the cloud's checkout for {credits?} (default 10) in the
+// system browser, or its billing page, and answers {ok, url} with the page
+// opened. An empty body is allowed.
 func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
-	if err := s.b.OpenTopUp(); err != nil {
+	body, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	credits, present, err := body.integer("credits")
+	if err == nil && present {
+		err = app.ValidTopUpCredits(credits)
+	}
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, creditsMessage)
+		return
+	}
+	res, err := s.b.TopUp(r.Context(), credits)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, OKResponse{OK: true})
+	writeJSON(w, http.StatusOK, res)
+}
+
+// creditsMessage is the one answer to any credits that are not a whole
+// number in the checkout's range.
+const creditsMessage = "credits must be an integer from 1 to 1000"
+
+// usage is the recent credit transactions (?hours= 1–720, default 24;
+// ?limit= 1–1000, default 100) and what they add up to.
+func (s *server) usage(w http.ResponseWriter, r *http.Request) {
+	hours, ok := queryInt(w, r, "hours", app.MaxUsageHours)
+	if !ok {
+		return
+	}
+	limit, ok := queryInt(w, r, "limit", app.MaxUsageLimit)
+	if !ok {
+		return
+	}
+	res, err := s.b.Usage(r.Context(), hours, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// queryInt reads an optional whole number from 1 to max from the query
+// (0 when absent or empty); anything else is answered 400 here.
+func queryInt(w http.ResponseWriter, r *http.Request, name string, max int) (int, bool) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > max {
+		writeMessage(w, http.StatusBadRequest, name+" must be an integer from 1 to "+strconv.Itoa(max))
+		return 0, false
+	}
+	return n, true
 }
 
 // showWindow is how a second instance hands off; shown is false
@@ -61,7 +114,7 @@ func (s *server) showWindow(w http.ResponseWriter, _ *http.Request) {
 }
 
 // settings changes the toggles present in the body and answers the
-// resulting settings. Both fields are checked before either is applied.
+// resulting settings. Every field is checked before any is applied.
 func (s *server) settings(w http.ResponseWriter, r *http.Request) {
 	body, ok := readObject(w, r)
 	if !ok {
@@ -77,6 +130,11 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	skipIdle, hasSkipIdle, err := body.boolean("backupSkipWhenIdle")
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if hasNotify {
 		if err := s.b.SetNotifications(r.Context(), notify); err != nil {
 			s.writeError(w, r, err)
@@ -85,6 +143,12 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request) {
 	}
 	if hasAutostart {
 		if err := s.b.SetStartAtLogin(r.Context(), autostart); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if hasSkipIdle {
+		if err := s.b.SetBackupSkipWhenIdle(r.Context(), skipIdle); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -23,11 +23,9 @@ type HealthResponse struct {
 	Version string `json:"version"`
 }
 
-// LogoutResponse is POST /api/cloud/disconnect.
-type LogoutResponse struct {
-	OK     bool   `json:"ok"`
-	Status string `json:"status"` // always "disconnected"
-}
+// LogoutResponse is POST /api/cloud/disconnect; the window's Logout
+// answers the same, so the type lives in package app.
+type LogoutResponse = app.LogoutResponse
 
 // AgentsResponse is GET /api/cloud/agents.
 type AgentsResponse struct {

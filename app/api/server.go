@@ -117,7 +117,8 @@ func (s *server) table() []routeSpec {
 		{"GET", "/api/cloud/snapshot", s.snapshot},
 		{"GET", "/api/cloud/credits", s.credits}, // ?fresh=1
 		{"GET", "/api/cloud/credits/history", s.creditHistory},
-		{"POST", "/api/cloud/topup", s.topUp},
+		{"POST", "/api/cloud/topup", s.topUp}, // {credits?}
+		{"GET", "/api/cloud/usage", s.usage},  // ?hours=&limit=
 
 		{"GET", "/api/cloud/agents", s.listAgents},
 		{"POST", "/api/cloud/agents", s.createAgent}, // {agentName, agentConfig?, environmentVars?}
@@ -131,13 +132,14 @@ func (s *server) table() []routeSpec {
 		{"GET", "/api/cloud/agents/{id}/backups", s.listBackups},
 		{"POST", "/api/cloud/agents/{id}/snapshot", s.snapshotAgent},
 		{"POST", "/api/cloud/agents/{id}/restore", s.restoreAgent}, // {backupId?}
+		{"POST", "/api/cloud/agents/{id}/open", s.openAgent},
 
 		{"POST", "/api/chat", s.chat},               // {text, roomId?, channelType?}
 		{"POST", "/api/chat/stream", s.chatStream},  // same body; answers SSE
 		{"GET", "/api/chat/history", s.chatHistory}, // ?roomId=
 
 		{"POST", "/api/window/show", s.showWindow},
-		{"POST", "/api/settings", s.settings}, // {notifications?, startAtLogin?}
+		{"POST", "/api/settings", s.settings}, // {notifications?, startAtLogin?, backupSkipWhenIdle?}
 	}
 }
 

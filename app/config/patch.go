@@ -91,6 +91,11 @@ func (p *Patch) SetNotifications(on bool) {
 	p.Set([]string{"desktop", "notifications"}, on)
 }
 
+// SetBackupSkipWhenIdle sets cloud.backup.skipWhenIdle.
+func (p *Patch) SetBackupSkipWhenIdle(on bool) {
+	p.Set([]string{"cloud", "backup", "skipWhenIdle"}, on)
+}
+
 func clonePath(path []string) []string { return append([]string(nil), path...) }
 
 // encodeCompact is json.Marshal without HTML escaping, so a URL with & in

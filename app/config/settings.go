@@ -37,6 +37,10 @@ type Settings struct {
 	MaxReconnectAttempts int // cloud.bridge.maxReconnectAttempts
 	MaxHeartbeatFailures int // cloud.bridge.maxHeartbeatFailures
 	AutoBackupIntervalMs int // cloud.backup.autoBackupIntervalMs
+	// BackupSkipWhenIdle is cloud.backup.skipWhenIdle (default true): skip
+	// a scheduled backup when nothing happened since the last one, since
+	// the cloud keeps only the newest 10.
+	BackupSkipWhenIdle bool
 
 	LastAgentID           string // desktop.lastAgentId
 	Notifications         bool   // desktop.notifications
@@ -55,6 +59,7 @@ func Defaults() Settings {
 		MaxReconnectAttempts:  DefaultMaxReconnectAttempts,
 		MaxHeartbeatFailures:  DefaultMaxHeartbeatFailures,
 		AutoBackupIntervalMs:  DefaultAutoBackupIntervalMs,
+		BackupSkipWhenIdle:    true,
 		Notifications:         true,
 		CreditsPollIntervalMs: DefaultCreditsPollIntervalMs,
 	}
@@ -123,6 +128,9 @@ func settingsFrom(tree map[string]any) Settings {
 	positiveInt(&s.MaxHeartbeatFailures, lookup(tree, "cloud", "bridge", "maxHeartbeatFailures"))
 	positiveInt(&s.AutoBackupIntervalMs, lookup(tree, "cloud", "backup", "autoBackupIntervalMs"))
 	positiveInt(&s.CreditsPollIntervalMs, lookup(tree, "desktop", "creditsPollIntervalMs"))
+	if b, ok := lookup(tree, "cloud", "backup", "skipWhenIdle").(bool); ok {
+		s.BackupSkipWhenIdle = b
+	}
 	if id, ok := lookup(tree, "desktop", "lastAgentId").(string); ok {
 		s.LastAgentID = strings.TrimSpace(id)
 	}

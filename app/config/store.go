@@ -216,6 +216,11 @@ func (s *Store) SetWasConnected(connected bool) error {
 	return s.Update(func(p *Patch) { p.SetWasConnected(connected) })
 }
 
+// SetBackupSkipWhenIdle saves cloud.backup.skipWhenIdle.
+func (s *Store) SetBackupSkipWhenIdle(on bool) error {
+	return s.Update(func(p *Patch) { p.SetBackupSkipWhenIdle(on) })
+}
+
 // SetNotifications saves desktop.notifications.
 func (s *Store) SetNotifications(on bool) error {
 	return s.Update(func(p *Patch) { p.SetNotifications(on) })

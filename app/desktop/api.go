@@ -47,9 +47,13 @@ func (a *App) CancelLogin() error {
 	return nil
 }
 
-// Logout forgets the API key and disconnects.
-func (a *App) Logout() error {
-	return a.backend.Logout(a.context())
+// Logout forgets the API key and disconnects. The answer says the key
+// stays valid at the cloud and where to revoke it, as the REST log-out.
+func (a *App) Logout() (app.LogoutResponse, error) {
+	if err := a.backend.Logout(a.context()); err != nil {
+		return app.LogoutResponse{}, err
+	}
+	return a.backend.LogoutAnswer(), nil
 }
 
 // GetCredits returns the balance; fresh bypasses the cache.
@@ -167,6 +171,28 @@ func (a *App) SetStartAtLogin(on bool) error {
 // OpenTopUp opens the cloud's top-up page in the system browser.
 func (a *App) OpenTopUp() error {
 	return a.backend.OpenTopUp()
+}
+
+// TopUp opens the cloud's checkout for credits (0 = the default) in the
+// system browser, or its billing page; it answers the page opened.
+func (a *App) TopUp(credits int) (app.TopUpResponse, error) {
+	return a.backend.TopUp(a.context(), credits)
+}
+
+// GetUsage returns the recent credit transactions (hours and limit 0 take
+// the defaults) and what they add up to.
+func (a *App) GetUsage(hours, limit int) (app.UsageResponse, error) {
+	return a.backend.Usage(a.context(), hours, limit)
+}
+
+// OpenAgent opens the agent's own web UI in the system browser.
+func (a *App) OpenAgent(id string) error {
+	return a.agents.Open(a.context(), id)
+}
+
+// SetBackupSkipWhenIdle saves cloud.backup.skipWhenIdle.
+func (a *App) SetBackupSkipWhenIdle(on bool) error {
+	return a.backend.SetBackupSkipWhenIdle(a.context(), on)
 }
 
 // OpenURL opens an external http(s) link in the system browser: the webview

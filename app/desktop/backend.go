@@ -20,6 +20,7 @@ type Backend interface {
 	BeginBrowserLogin(ctx context.Context) (app.LoginStart, error)
 	CancelLogin()
 	Logout(ctx context.Context) error
+	LogoutAnswer() app.LogoutResponse
 
 	Credits(ctx context.Context, fresh bool) app.CreditsResponse
 	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
@@ -27,6 +28,9 @@ type Backend interface {
 	SetNotifications(ctx context.Context, on bool) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
+	TopUp(ctx context.Context, credits int) (app.TopUpResponse, error)
+	Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error)
+	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents is the part of the app that manages agents (the Service's
@@ -44,6 +48,7 @@ type Agents interface {
 	Backups(ctx context.Context, id string) ([]cloud.Backup, error)
 	Backup(ctx context.Context, id string) (*cloud.Backup, error)
 	Restore(ctx context.Context, id, backupID string) (*cloud.RestoreResult, error)
+	Open(ctx context.Context, id string) error
 }
 
 // Chat is the part of the app that talks to the connected agent (the

@@ -37,7 +37,7 @@ func TestMethodsDelegate(t *testing.T) {
 		{"Login", func() (any, error) { return a.Login() }, "BeginBrowserLogin",
 			app.LoginStart{OK: true, SessionID: "s1", BrowserURL: "https://sim/auth/cli-login?session=s1"}},
 		{"CancelLogin", func() (any, error) { return nil, a.CancelLogin() }, "CancelLogin", nil},
-		{"Logout", func() (any, error) { return nil, a.Logout() }, "Logout", nil},
+		{"Logout", func() (any, error) { return a.Logout() }, "Logout", nil},
 		{"GetCredits", func() (any, error) { return a.GetCredits(true) }, "Credits true", nil},
 		{"GetCreditHistory", func() (any, error) { return a.GetCreditHistory() }, "CreditHistory", nil},
 		{"ListAgents", func() (any, error) { return a.ListAgents() }, "ListAgents", nil},
@@ -83,7 +83,7 @@ func TestErrorsPassThrough(t *testing.T) {
 	a := New(b.config(Config{}))
 	calls := map[string]func() error{
 		"Login":         func() error { _, err := a.Login(); return err },
-		"Logout":        a.Logout,
+		"Logout":        func() error { _, err := a.Logout(); return err },
 		"ListAgents":    func() error { _, err := a.ListAgents(); return err },
 		"ConnectAgent":  func() error { _, err := a.ConnectAgent("x"); return err },
 		"SendChat":      func() error { _, err := a.SendChat("", ""); return err },

@@ -61,8 +61,11 @@ type Backend struct {
 	ChatStreamFn        func(ctx context.Context, in app.ChatInput, onStart func(string), onChunk func(string) error) error
 	ChatHistoryFn       func(ctx context.Context, roomID string) ([]app.ChatMessage, error)
 	ShowWindowFn        func() bool
-	SetFn               func(ctx context.Context, method string, on bool) error // SetNotifications/SetStartAtLogin
+	SetFn               func(ctx context.Context, method string, on bool) error // SetNotifications/SetStartAtLogin/SetBackupSkipWhenIdle
 	OpenTopUpFn         func() error
+	TopUpFn             func(ctx context.Context, credits int) (app.TopUpResponse, error)
+	UsageFn             func(ctx context.Context, hours, limit int) (app.UsageResponse, error)
+	LogoutAnswerFn      func() app.LogoutResponse
 
 	mu      sync.Mutex
 	snap    app.Snapshot
@@ -339,6 +342,43 @@ func (b *Backend) OpenTopUp() error {
 		return b.OpenTopUpFn()
 	}
 	return nil
+}
+
+// SetBackupSkipWhenIdle implements the faces' Backend.
+func (b *Backend) SetBackupSkipWhenIdle(ctx context.Context, on bool) error {
+	return b.set(ctx, "SetBackupSkipWhenIdle", on)
+}
+
+// TopUp implements the faces' Backend; by default it answers the billing
+// page of the real cloud.
+func (b *Backend) TopUp(ctx context.Context, credits int) (app.TopUpResponse, error) {
+	if err := b.record(ctx, "TopUp", credits); err != nil {
+		return app.TopUpResponse{}, err
+	}
+	if b.TopUpFn != nil {
+		return b.TopUpFn(ctx, credits)
+	}
+	return app.TopUpResponse{OK: true, URL: cloud.TopUpURL}, nil
+}
+
+// Usage implements the faces' Backend; by default no transactions.
+func (b *Backend) Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error) {
+	if err := b.record(ctx, "Usage", hours, limit); err != nil {
+		return app.UsageResponse{}, err
+	}
+	if b.UsageFn != nil {
+		return b.UsageFn(ctx, hours, limit)
+	}
+	return app.UsageResponse{Transactions: []app.UsageTransaction{}, Hours: hours}, nil
+}
+
+// LogoutAnswer implements the faces' Backend; by default the real
+// cloud's API-keys page. It is a getter, so it is not recorded.
+func (b *Backend) LogoutAnswer() app.LogoutResponse {
+	if b.LogoutAnswerFn != nil {
+		return b.LogoutAnswerFn()
+	}
+	return app.LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: cloud.DefaultBaseURL + "/dashboard/api-keys"}
 }
 
 // Quit implements the faces' Backend.

@@ -129,6 +129,12 @@ func (p AgentsPart) Resume(ctx context.Context, id string) error {
 	return b.agentCall(ctx, "ResumeAgent", id)
 }
 
+// Open implements the faces' Agents (recorded as "OpenAgent").
+func (p AgentsPart) Open(ctx context.Context, id string) error {
+	b := p.b
+	return b.agentCall(ctx, "OpenAgent", id)
+}
+
 // Backups implements the faces' Agents (recorded as "ListBackups").
 func (p AgentsPart) Backups(ctx context.Context, id string) ([]cloud.Backup, error) {
 	b := p.b

@@ -111,6 +111,12 @@ export interface Snapshot {
   noticeCount?: number;
   lastNotice?: Notice;
   identityChecked: boolean;
+  /**
+   * KeyRejected: the cloud answered 401 to the saved key (revoked or
+   * expired). The key is kept until the user logs in again or out, but
+   * nothing calls the cloud with it; the faces ask to log in again.
+   */
+  keyRejected?: boolean;
 }
 
 /**
@@ -126,6 +132,26 @@ export interface StatusView {
   topUpUrl?: string;
   reason?: string;
   connection: ConnectionState;
+  /**
+   * KeyRejected: the saved key was refused (401); Connected is false and
+   * Reason "api_key_present_not_authenticated" until a new login.
+   */
+  keyRejected?: boolean;
+}
+
+/**
+ * UsageResponse answers GET /api/cloud/usage: the transactions of the
+ * last Hours (newest first), the credits spent and added in them, and the
+ * burn rate (spent per hour over the span the debits cover; null with
+ * fewer than two debits, when no rate can be told).
+ * Go: app.UsageResponse
+ */
+export interface UsageResponse {
+  transactions: UsageTransaction[] | null;
+  hours: number;
+  spent: number;
+  added: number;
+  burnRatePerHour: number | null;
 }
 
 /**
@@ -150,6 +176,21 @@ export interface LoginStart {
 }
 
 /**
+ * LogoutResponse answers POST /api/cloud/disconnect (and the window's
+ * Logout). An API key cannot revoke itself at the cloud, so log-out only
+ * forgets it here: KeyStillValid says so and RevokeURL is the cloud's page
+ * where the user can revoke it.
+ * Go: app.LogoutResponse
+ */
+export interface LogoutResponse {
+  keyStillValid: boolean;
+  ok: boolean;
+  revokeUrl: string;
+  /** always "disconnected" */
+  status: string;
+}
+
+/**
  * RestoreResult is what POST …/restore answers.
  * Go: cloud.RestoreResult
  */
@@ -166,6 +207,17 @@ export interface RestoreResult {
 export interface ChatReply {
   text: string;
   agentId: string;
+}
+
+/**
+ * TopUpResponse answers POST /api/cloud/topup: URL is the page opened in
+ * the browser (the cloud's checkout, or its billing page when a checkout
+ * could not be started).
+ * Go: app.TopUpResponse
+ */
+export interface TopUpResponse {
+  ok: boolean;
+  url: string;
 }
 
 /**
@@ -236,6 +288,12 @@ export interface SettingsView {
   notifications: boolean;
   startAtLogin: boolean;
   configPath: string;
+  /**
+   * BackupSkipWhenIdle is cloud.backup.skipWhenIdle: scheduled backups
+   * are skipped while nothing happens, so the cloud's 10 kept backups
+   * span hours of activity rather than the last 10 idle minutes.
+   */
+  backupSkipWhenIdle: boolean;
 }
 
 /**
@@ -276,16 +334,6 @@ export interface HealthResponse {
   app: string;
   ok: boolean;
   version: string;
-}
-
-/**
- * LogoutResponse is POST /api/cloud/disconnect.
- * Go: api.LogoutResponse
- */
-export interface LogoutResponse {
-  ok: boolean;
-  /** always "disconnected" */
-  status: string;
 }
 
 /**
@@ -460,6 +508,19 @@ export interface LoginView {
 }
 
 /**
+ * UsageTransaction is one credit transaction of GET /api/cloud/usage:
+ * Amount is positive for credits added and negative for usage.
+ * Go: app.UsageTransaction
+ */
+export interface UsageTransaction {
+  id: string;
+  amount: number;
+  type: string;
+  description: string;
+  createdAt: string;
+}
+
+/**
  * ConnState is the manager's connection state.
  * Go: cloud.ConnState
  */
@@ -556,6 +617,11 @@ export interface WailsApp {
   GetSnapshot(): Promise<Snapshot>;
   /** GetStatus is GET /api/cloud/status. */
   GetStatus(): Promise<StatusView>;
+  /**
+   * GetUsage returns the recent credit transactions (hours and limit 0 take
+   * the defaults) and what they add up to.
+   */
+  GetUsage(hours: number, limit: number): Promise<UsageResponse>;
   /** ListAgents lists the cloud agents. */
   ListAgents(): Promise<Agent[] | null>;
   /** ListBackups lists an agent's backups. */
@@ -565,8 +631,13 @@ export interface WailsApp {
    * login page (or re-opens the pending one).
    */
   Login(): Promise<LoginStart>;
-  /** Logout forgets the API key and disconnects. */
-  Logout(): Promise<void>;
+  /**
+   * Logout forgets the API key and disconnects. The answer says the key
+   * stays valid at the cloud and where to revoke it, as the REST log-out.
+   */
+  Logout(): Promise<LogoutResponse>;
+  /** OpenAgent opens the agent's own web UI in the system browser. */
+  OpenAgent(id: string): Promise<void>;
   /** OpenTopUp opens the cloud's top-up page in the system browser. */
   OpenTopUp(): Promise<void>;
   /**
@@ -586,6 +657,8 @@ export interface WailsApp {
   ResumeAgent(id: string): Promise<void>;
   /** SendChat sends one message and waits for the whole reply. */
   SendChat(text: string, roomID: string): Promise<ChatReply>;
+  /** SetBackupSkipWhenIdle saves cloud.backup.skipWhenIdle. */
+  SetBackupSkipWhenIdle(on: boolean): Promise<void>;
   /** SetNotifications turns desktop notifications on or off. */
   SetNotifications(on: boolean): Promise<void>;
   /** SetStartAtLogin writes or removes the autostart entry. */
@@ -603,4 +676,9 @@ export interface WailsApp {
   StreamChat(requestID: string, text: string, roomID: string): Promise<ChatReply>;
   /** SuspendAgent suspends an agent. */
   SuspendAgent(id: string): Promise<void>;
+  /**
+   * TopUp opens the cloud's checkout for credits (0 = the default) in the
+   * system browser, or its billing page; it answers the page opened.
+   */
+  TopUp(credits: number): Promise<TopUpResponse>;
 }
