@@ -8,7 +8,6 @@ import {
   createRestBackend,
   createWailsBackend,
   transportOf,
-  type Backend,
   type HostWindow,
   type RestDeps,
   type WailsApp,
@@ -137,31 +136,25 @@ describe('Wails backend', () => {
     expect(count(CHAT_CHUNK_EVENT)).toBe(0);
   });
 
-  it('sends calls the facade does not bind to the REST API, which the window reaches too', async () => {
+  it('binds top-up, usage, open agent, the idle-backup setting and the honest log-out', async () => {
     const { rt } = fakeRuntime();
-    const rest = {
-      topUp: vi.fn(async () => ({ ok: true, url: 'u' })),
-      getUsage: vi.fn(async () => ({ transactions: null, hours: 24, spent: 0, added: 0, burnRatePerHour: null })),
-      openAgent: vi.fn(async () => undefined),
-      setBackupSkipWhenIdle: vi.fn(async () => undefined),
-    };
-    // A plain object: only what it has is bound.
-    const b = createWailsBackend({} as WailsApp, rt, rest as unknown as Backend);
-    expect(await b.topUp(10)).toEqual({ ok: true, url: 'u' });
-    await b.getUsage(24);
+    const TopUp = vi.fn(async () => ({ ok: true, url: 'https://cloud.test/checkout/cs_1' }));
+    const GetUsage = vi.fn(async () => ({ transactions: null, hours: 24, spent: 0, added: 0, burnRatePerHour: null }));
+    const OpenAgent = vi.fn(async () => undefined);
+    const SetBackupSkipWhenIdle = vi.fn(async () => undefined);
+    const Logout = vi.fn(async () => ({ ok: true, status: 'disconnected', keyStillValid: true, revokeUrl: 'https://cloud.test/dashboard/api-keys' }));
+    const b = createWailsBackend(fakeApp({ TopUp, GetUsage, OpenAgent, SetBackupSkipWhenIdle, Logout } as unknown as Partial<WailsApp>), rt);
+    expect((await b.topUp(25)).url).toBe('https://cloud.test/checkout/cs_1');
+    expect(TopUp).toHaveBeenCalledWith(25);
+    await b.getUsage();
+    expect(GetUsage).toHaveBeenCalledWith(0, 0); // the app's defaults
+    await b.getUsage(168, 50);
+    expect(GetUsage).toHaveBeenLastCalledWith(168, 50);
     await b.openAgent('a1');
-    await b.setBackupSkipWhenIdle(true);
-    expect(rest.topUp).toHaveBeenCalledWith(10);
-    expect(rest.getUsage).toHaveBeenCalledWith(24, undefined);
-    expect(rest.openAgent).toHaveBeenCalledWith('a1');
-    expect(rest.setBackupSkipWhenIdle).toHaveBeenCalledWith(true);
-    // Bound ones are preferred.
-    const TopUp = vi.fn(async () => ({ ok: true, url: 'bound' }));
-    const bound = createWailsBackend({ TopUp } as unknown as WailsApp, rt, rest as unknown as Backend);
-    expect((await bound.topUp(5)).url).toBe('bound');
-    expect(TopUp).toHaveBeenCalledWith(5);
-    // Without a REST path the call says so instead of throwing a TypeError.
-    await expect(createWailsBackend({} as WailsApp, rt).openAgent('a1')).rejects.toThrow(/cannot do that/);
+    expect(OpenAgent).toHaveBeenCalledWith('a1');
+    await b.setBackupSkipWhenIdle(false);
+    expect(SetBackupSkipWhenIdle).toHaveBeenCalledWith(false);
+    expect((await b.logout()).revokeUrl).toBe('https://cloud.test/dashboard/api-keys');
   });
 
   it('answers loginStatus from the snapshot', async () => {

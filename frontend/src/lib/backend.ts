@@ -5,7 +5,6 @@
 // Backend interface, so one bundle serves both.
 
 import { readSSE, type SSEMessage } from './sse';
-import type { LogoutResult, TopUpResponse, UsageResponse } from './pending';
 import {
   EVENT_TYPES,
   type Agent,
@@ -29,10 +28,13 @@ import {
   type CreditsResponse,
   type LoginStart,
   type LoginStatus,
+  type LogoutResponse,
   type RestoreResponse,
   type RestoreResult,
   type Snapshot,
   type StatusView,
+  type TopUpResponse,
+  type UsageResponse,
   type WailsApp,
 } from './types';
 
@@ -60,7 +62,7 @@ export interface Backend {
   loginStatus(sessionId: string): Promise<LoginStatus>;
   cancelLogin(): Promise<void>;
   /** logout forgets the key here; the answer says where to revoke it for good. */
-  logout(): Promise<LogoutResult>;
+  logout(): Promise<LogoutResponse>;
   getCredits(fresh: boolean): Promise<CreditsResponse>;
   /**
    * topUp asks the app to open the cloud's checkout for `credits` in the
@@ -164,25 +166,14 @@ function on(rt: WailsRuntime, name: string, cb: (...data: unknown[]) => void): (
   return () => rt.EventsOff?.(name);
 }
 
-/**
- * createWailsBackend adapts the bound facade; every rejection becomes an
- * Error. A call the facade does not bind goes to `rest`: inside the window
- * the page's same-origin fetches of /api/* reach the same REST API.
- */
-export function createWailsBackend(go: WailsApp, rt: WailsRuntime, rest?: Backend): Backend {
+/** createWailsBackend adapts the bound facade; every rejection becomes an Error. */
+export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
   const call = async <T>(p: () => Promise<T>): Promise<T> => {
     try {
       return await p();
     } catch (e) {
       throw toError(e);
     }
-  };
-  // Bindings that a facade may not have (older app versions, or not bound
-  // yet): looked up by name so the page never calls a missing function.
-  const bound = go as unknown as Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
-  const viaRest = (): Backend => {
-    if (!rest) throw new BackendError('This version of the app cannot do that from the window.');
-    return rest;
   };
   const list = async <T>(p: () => Promise<T[] | null>): Promise<T[]> => (await call(p)) ?? [];
   return {
@@ -198,29 +189,13 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime, rest?: Backen
       return { status: s.login.status || 'pending', error: s.login.error };
     },
     cancelLogin: () => call(() => go.CancelLogin()),
-    logout: async () => {
-      await call(() => go.Logout());
-      return { ok: true, status: 'disconnected' };
-    },
+    logout: () => call(() => go.Logout()),
     getCredits: (fresh) => call(() => go.GetCredits(fresh)),
-    topUp: (credits) => {
-      const f = bound.TopUp;
-      return f ? call(() => f(credits) as Promise<TopUpResponse>) : viaRest().topUp(credits);
-    },
-    getUsage: (hours, limit) => {
-      const f = bound.GetUsage;
-      return f ? call(() => f(hours ?? 0, limit ?? 0) as Promise<UsageResponse>) : viaRest().getUsage(hours, limit);
-    },
-    openAgent: async (id) => {
-      const f = bound.OpenAgent;
-      if (f) await call(() => f(id));
-      else await viaRest().openAgent(id);
-    },
-    setBackupSkipWhenIdle: async (on) => {
-      const f = bound.SetBackupSkipWhenIdle;
-      if (f) await call(() => f(on));
-      else await viaRest().setBackupSkipWhenIdle(on);
-    },
+    topUp: (credits) => call(() => go.TopUp(credits)),
+    // 0 asks for the app's defaults (24 hours, 100 transactions).
+    getUsage: (hours, limit) => call(() => go.GetUsage(hours ?? 0, limit ?? 0)),
+    openAgent: (id) => call(() => go.OpenAgent(id)),
+    setBackupSkipWhenIdle: (on) => call(() => go.SetBackupSkipWhenIdle(on)),
     getCreditHistory: () => list(() => go.GetCreditHistory()),
     listAgents: () => list(() => go.ListAgents()),
     createAgent: async (input) => present(await call(() => go.CreateAgent(input)), 'the agent'),
@@ -488,7 +463,7 @@ export function createRestBackend(deps: RestDeps): Backend {
     cancelLogin: async () => {
       await call('POST', '/api/cloud/login/cancel');
     },
-    logout: () => call<LogoutResult>('POST', '/api/cloud/disconnect'),
+    logout: () => call<LogoutResponse>('POST', '/api/cloud/disconnect'),
     getCredits: (fresh) => call('GET', `/api/cloud/credits${fresh ? '?fresh=1' : ''}`),
     // The app opens the checkout itself (the system browser, as in the
     // window), so the page opens no tab here.
@@ -587,13 +562,12 @@ export function createRestBackend(deps: RestDeps): Backend {
 /** createBackend picks the transport for this page. */
 export function createBackend(win: Window & HostWindow, token: () => string | null): Backend {
   const app = win.go?.desktop?.App;
-  const rest = createRestBackend({
+  if (app && win.runtime) return createWailsBackend(app, win.runtime);
+  return createRestBackend({
     fetch: win.fetch.bind(win),
     token,
     // No EventSource: it hides the ": ping" comments, so a hung app could
     // not be told from a quiet one (see connectFetch's watchdog).
     open: (url, target, features) => win.open(url, target, features),
   });
-  if (app && win.runtime) return createWailsBackend(app, win.runtime, rest);
-  return rest;
 }

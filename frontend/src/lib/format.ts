@@ -138,6 +138,14 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+/**
+ * revokePage is the cloud's API-keys page: an API key cannot revoke itself,
+ * so logging out only forgets it here and the user revokes it there.
+ */
+export function revokePage(base: string): string {
+  return `${base.replace(/\/+$/, '')}/dashboard/api-keys`;
+}
+
 /** Maximum chat message, in UTF-8 bytes. */
 export const CHAT_LIMIT_BYTES = 32 * 1024;
 

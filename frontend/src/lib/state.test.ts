@@ -22,7 +22,7 @@ describe('reduce', () => {
     const c = { balance: 1.5, level: 'low' as const, low: true, critical: false, topUpUrl: 'u' };
     const s = reduce(withSnap(), { type: 'credits', data: c }, NOW);
     expect(s.snapshot?.credits).toEqual(c);
-    const st = { baseUrl: 'b', notifications: false, startAtLogin: true, configPath: 'p' };
+    const st = { baseUrl: 'b', notifications: false, startAtLogin: true, configPath: 'p', backupSkipWhenIdle: false };
     expect(reduce(s, { type: 'settings', data: st }, NOW).snapshot?.settings).toEqual(st);
   });
 
@@ -94,7 +94,7 @@ describe('reduce', () => {
     const ok = snap();
     expect(keyRejected(ok)).toBe(false);
     expect(needsLogin(ok)).toBe(false);
-    const rejected = snap({ keyRejected: true } as Partial<Snapshot>);
+    const rejected = snap({ keyRejected: true });
     expect(keyRejected(rejected)).toBe(true);
     expect(needsLogin(rejected)).toBe(true);
     const viaConn = snap({ connection: { state: 'disconnected', since: 'x', keyRejected: true, lastError: 'key rejected' } });
@@ -115,7 +115,7 @@ describe('reduce', () => {
       seq: 2,
       keyRejected: true,
       connection: { state: 'disconnected', since: 'x', keyRejected: true, lastError: 'Your Eliza Cloud key was rejected' },
-    } as Partial<Snapshot>);
+    });
     s = reduce(s, { type: 'state', data: rejected }, NOW);
     expect(s.toasts.map((t) => t.message)).toEqual(['backup failed']);
     expect(s.lastConn).toBeNull(); // no "Connection lost" with the old agent after logging in again

@@ -72,7 +72,7 @@ export function older(next: Snapshot, cur: Snapshot): boolean {
  */
 export function keyRejected(s: Snapshot | null | undefined): boolean {
   if (!s) return false;
-  return !!(s as Snapshot & { keyRejected?: boolean }).keyRejected || !!s.connection?.keyRejected;
+  return !!s.keyRejected || !!s.connection?.keyRejected;
 }
 
 /** needsLogin: the Login view is what the user needs (logged out, or the key was rejected). */

@@ -6,8 +6,7 @@
 // or the tab becoming visible) and once more two minutes later.
 
 import { writable, type Readable } from 'svelte/store';
-import type { CreditsResponse } from './types';
-import type { TopUpResponse } from './pending';
+import type { CreditsResponse, TopUpResponse } from './types';
 
 /** The one timed re-read after a top-up. */
 export const RECHECK_MS = 2 * 60_000;

@@ -2,8 +2,7 @@
 // backups' coverage period. Pure, so the wording is tested once.
 
 import { parseTime } from './format';
-import type { Backup } from './types';
-import type { UsageResponse } from './pending';
+import type { Backup, UsageResponse } from './types';
 
 const HOUR = 3_600_000;
 
