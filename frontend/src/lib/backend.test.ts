@@ -365,11 +365,11 @@ describe('REST backend', () => {
     await expect(b.restoreAgent('a1', '')).rejects.toThrow('The app answered without the restore result.');
   });
 
-  it('opens the top-up page in a new tab without an opener', async () => {
+  it('opens an external link in a new tab without an opener', async () => {
     const open = vi.fn(() => null);
     const { b } = restWith(() => json(200, {}), { open });
-    await b.openTopUp('https://top.up');
-    expect(open).toHaveBeenCalledWith('https://top.up', '_blank', 'noopener');
+    await b.openURL('https://cloud.test/dashboard/api-keys');
+    expect(open).toHaveBeenCalledWith('https://cloud.test/dashboard/api-keys', '_blank', 'noopener');
   });
 });
 

@@ -93,8 +93,6 @@ export interface Backend {
   chatHistory(roomId: string): Promise<ChatMessage[]>;
   setNotifications(on: boolean): Promise<void>;
   setStartAtLogin(on: boolean): Promise<void>;
-  /** openTopUp opens the billing page (system browser in the window). */
-  openTopUp(url: string): Promise<void>;
   /** openURL opens an external http(s) link (the webview opens no windows). */
   openURL(url: string): Promise<void>;
   /** reportReady tells the app the dashboard is mounted (window test signal). */
@@ -225,7 +223,6 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
     chatHistory: (roomId) => list(() => go.ChatHistory(roomId)),
     setNotifications: (v) => call(() => go.SetNotifications(v)),
     setStartAtLogin: (v) => call(() => go.SetStartAtLogin(v)),
-    openTopUp: () => call(() => go.OpenTopUp()),
     openURL: (url) => call(() => go.OpenURL(url)),
     reportReady: () => call(() => go.ReportReady()),
     subscribe: (onEvent, onLive) => {
@@ -544,10 +541,6 @@ export function createRestBackend(deps: RestDeps): Backend {
     },
     setStartAtLogin: async (on) => {
       await call('POST', '/api/settings', { startAtLogin: on });
-    },
-    openTopUp: async (url) => {
-      // The tab is the user's own browser: open the page right here.
-      deps.open(url, '_blank', 'noopener');
     },
     openURL: async (url) => {
       deps.open(url, '_blank', 'noopener');
