@@ -589,6 +589,37 @@ step('top up: the checkout opens in the browser, and the balance updates on retu
   }
 });
 
+step('Open shows a running agent\'s own UI through a pairing link, never shown in the page', async () => {
+  await byId('nav-agents').click();
+  const id = await row().getAttribute('data-agent-id');
+  await row().getByTestId('agent-open').click();
+  await byId('notice').filter({ hasText: `${agentName} opened in your browser.` }).waitFor();
+  const url = await lastOpened(new RegExp(`/__sim/agent-ui/${id}\\?token=`));
+  const token = new URL(url).searchParams.get('token');
+  assert(token && !(await page.content()).includes(token), 'the pairing token is shown in the dashboard');
+});
+
+step('a dead sandbox is recovered step by step, each step shown', async () => {
+  await byId('nav-overview').click();
+  await byId('overview-state').filter({ hasText: /^Connected$/ }).waitFor();
+  const id = await page.evaluate(async () => (await (await fetch('/api/cloud/status')).json()).connection.agentId);
+  // Record every recovery line the Overview shows: the steps pass quickly.
+  await page.evaluate(() => {
+    window.__e2eRecovery = [];
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid="connection-recovery"]');
+      const t = el?.textContent?.trim();
+      if (t && window.__e2eRecovery[window.__e2eRecovery.length - 1] !== t) window.__e2eRecovery.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await simPost('/__sim/dead-sandbox', { agentId: id, dead: true });
+  await page.waitForFunction(() => window.__e2eRecovery.length > 0, undefined, { timeout: Math.max(T, 60000) });
+  await stateIs(/^Connected$/, Math.max(T, 90000));
+  const seen = await page.evaluate(() => window.__e2eRecovery);
+  console.log(`    (recovery steps shown: ${seen.map((t) => t.replace(/^Recovering the agent, (step \d of \d).*/, '$1')).join(', ')})`);
+  assert(seen.every((t) => /^Recovering the agent, step [1-3] of 3: /.test(t)), `a recovery line reads: ${seen.join(' | ')}`);
+});
+
 step('the views are reachable with the keyboard', async () => {
   await byId('nav-overview').click();
   await page.locator('h1', { hasText: 'Overview' }).waitFor();
