@@ -195,6 +195,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Backend:        a.svc,
 		Agents:         a.svc.Agents(),
 		Chat:           a.svc.Chat(),
+		Billing:        a.svc.Billing(),
 		Token:          token,
 		BindHost:       f.bind,
 		Port:           ln.Addr().(*net.TCPAddr).Port, // the real one, also with --port 0
@@ -312,6 +313,7 @@ func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.W
 		Backend:         a.svc,
 		Agents:          a.svc.Agents(),
 		Chat:            a.svc.Chat(),
+		Billing:         a.svc.Billing(),
 		Assets:          sub,
 		APIHandler:      handler,
 		Title:           title,

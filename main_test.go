@@ -193,8 +193,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	id := app.client().CreateAndConnect(t, "main-test-demo")
 	app.client().Chat(t, id)
 	reqs := call(t, sim, "GET", simURL+"/__sim/requests", nil, 200)
-	if !strings.Contains(fmt.Sprint(reqs["data"]), "/agents/"+id+"/bridge") {
-		t.Fatalf("the simulator saw no bridge call for the chat: %v", reqs)
+	if !strings.Contains(fmt.Sprint(reqs["data"]), "/agents/"+id+"/stream") {
+		t.Fatalf("the simulator saw no stream call for the chat: %v", reqs)
 	}
 
 	app.stop(t, syscall.SIGTERM)

@@ -3,7 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+
+	"github.com/milady-ai/milady-cloud/cloud"
 )
+
+// http400 is Bad Request; package app names no net/http (the REST face
+// owns status codes), so the one number it reads is spelled here.
+const http400 = 400
 
 // Open opens the agent's own web UI in the browser: the cloud gives a
 // one-minute pairing token whose redirect URL logs the browser in. That
@@ -26,6 +32,12 @@ func (ag *Agents) Open(ctx context.Context, id string) error {
 	pt, err := c.PairingToken(ctx, id)
 	if err != nil {
 		s.observeKey(c, err)
+		// "Agent must be running …" is about the request, not a broken
+		// cloud: relayed as the cloud's own 400.
+		var he *cloud.HTTPError
+		if errors.As(err, &he) && he.Status == http400 && he.Message != "" {
+			return &Error{Kind: KindInvalidInput, Message: he.Message, Err: err}
+		}
 		return err
 	}
 	if err := s.opts.Opener.Open(pt.RedirectURL); err != nil {

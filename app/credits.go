@@ -9,6 +9,14 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
+// Billing is the part of the Service that deals with credits: the
+// balance, its history, buying more and what was spent; reach it with
+// Service.Billing. Its state is the Service's creditsCache.
+type Billing struct{ s *Service }
+
+// Billing is the credits part of the Service.
+func (s *Service) Billing() *Billing { return &s.billing }
+
 // creditsCache is the balance part of the state: the last answer, the one
 // upstream request concurrent readers share, and when a fresh read last
 // went upstream. owner is the client whose balance the cache holds: an
@@ -91,7 +99,8 @@ func (p *creditsCache) cached(now time.Time, fresh bool, ttl, gap time.Duration)
 // Credits answers GET /api/cloud/credits from a cache at most CreditsTTL old;
 // fresh forces a fetch that bypasses the cloud's cache too (the Refresh
 // button, window focus, after a top-up), at most one every FreshMinGap.
-func (s *Service) Credits(ctx context.Context, fresh bool) CreditsResponse {
+func (b *Billing) Credits(ctx context.Context, fresh bool) CreditsResponse {
+	s := b.s
 	if s.sess.keyed() == nil {
 		return CreditsResponse{Connected: false}
 	}
@@ -251,7 +260,8 @@ func (s *Service) creditsPoller() {
 }
 
 // CreditHistory returns the stored balance samples for the chart.
-func (s *Service) CreditHistory(ctx context.Context) ([]BalanceSample, error) {
+func (b *Billing) CreditHistory(ctx context.Context) ([]BalanceSample, error) {
+	s := b.s
 	rows, err := s.db.BalanceSamples(ctx, s.clk.Now().Add(-30*24*time.Hour), 2000)
 	if err != nil {
 		return nil, fmt.Errorf("read balance history: %w", err)

@@ -38,6 +38,7 @@ type harness struct {
 	bodies  *apptest.Buffer // every response body the test read
 	mc      *cloud.ManagerConfig
 	clk     clock.Clock // nil: the real clock
+	alerts  app.Sender  // nil: notifications go to the log
 }
 
 type harnessOpts struct {
@@ -46,6 +47,8 @@ type harnessOpts struct {
 	configText string
 	token      string
 	manager    *cloud.ManagerConfig
+	clk        clock.Clock // the app's clock (nil: real); share it with the sim for time-driven tests
+	alerts     app.Sender  // receives the desktop notifications
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -63,7 +66,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.configText != "" {
 		apptest.WriteConfig(t, h.cfgPath, o.configText)
 	}
-	h.mc = o.manager
+	h.mc, h.clk, h.alerts = o.manager, o.clk, o.alerts
 	h.start(o.token)
 	return h
 }
@@ -87,10 +90,11 @@ func (h *harness) start(token string) {
 			LoginPoll:       20 * time.Millisecond,
 			ManagerOverride: &mc,
 			Clock:           h.clk,
+			Notifier:        h.alerts,
 		},
 	})
 	h.svc.Start()
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Billing: h.svc.Billing(), Token: token, Logger: logger, PingInterval: 50 * time.Millisecond}))
 	h.t.Cleanup(h.stop)
 }
 
@@ -100,7 +104,7 @@ func serve(t *testing.T, svc *app.Service, db *store.DB, logger *slog.Logger) *h
 	t.Helper()
 	svc.Start()
 	h := &harness{t: t, svc: svc, db: db, bodies: &apptest.Buffer{}}
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Logger: logger}))
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Billing: svc.Billing(), Logger: logger}))
 	t.Cleanup(h.stop)
 	return h
 }

@@ -155,7 +155,7 @@ func TestRequestsDuringStartAndShutdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var h http.Handler = api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Logger: logger, PingInterval: 10 * time.Millisecond})
+		var h http.Handler = api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Billing: svc.Billing(), Logger: logger, PingInterval: 10 * time.Millisecond})
 		handler.Store(&h)
 		waitFor(1) // before Start
 

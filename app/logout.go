@@ -52,8 +52,10 @@ func (s *Service) afterLogin(ls *loginSession, warn string) {
 
 // Logout is the REST POST /api/cloud/disconnect: final snapshot, then the
 // key leaves the config, the environment and the local record. Idempotent;
-// it never fails because saving failed.
-func (s *Service) Logout(ctx context.Context) error {
+// it never fails because saving failed. An API key cannot revoke itself at
+// the cloud, so the answer says the key stays valid and links the cloud's
+// page where the user can revoke it.
+func (s *Service) Logout(ctx context.Context) (LogoutResponse, error) {
 	s.CancelLogin()
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
@@ -85,5 +87,5 @@ func (s *Service) Logout(ctx context.Context) error {
 	}
 	s.publish(EventLogin, LoginEvent{Status: "logged_out"})
 	s.publish(EventCredits, CreditsView{TopUpURL: s.topUpURL()})
-	return nil
+	return LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: s.cloudPage(apiKeysPath)}, nil
 }

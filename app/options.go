@@ -129,9 +129,11 @@ func managerConfig(st config.Settings, override *cloud.ManagerConfig) cloud.Mana
 	if v := st.AutoBackupIntervalMs; v > 0 {
 		mc.BackupInterval = ms(v)
 	}
-	mc.SkipWhenIdle = new(st.BackupSkipWhenIdle)
 	if override != nil {
 		mc = *override
+	}
+	if mc.SkipWhenIdle == nil { // cloud.backup.skipWhenIdle, unless a test chose
+		mc.SkipWhenIdle = new(st.BackupSkipWhenIdle)
 	}
 	return mc
 }

@@ -68,6 +68,7 @@ type Service struct {
 	shell    shell
 	agents   Agents
 	chat     Chat
+	billing  Billing
 }
 
 // New builds the Service; Start brings it to life.
@@ -88,7 +89,7 @@ func New(opts Options) (*Service, error) {
 		ctx:  ctx,
 		stop: stop,
 	}
-	s.agents, s.chat = Agents{s}, Chat{s}
+	s.agents, s.chat, s.billing = Agents{s}, Chat{s}, Billing{s}
 	s.history = newHistory(s.log)
 	s.notices = newNotices()
 	s.login = newLoginFlow()

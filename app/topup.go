@@ -53,23 +53,14 @@ func (s *Service) cloudPage(path string) string {
 	return strings.TrimRight(base, "/") + path
 }
 
-// RevokeKeyURL is the cloud's page where an API key can be revoked: an API
-// key cannot revoke itself, so log-out only forgets it and points there.
-func (s *Service) RevokeKeyURL() string { return s.cloudPage(apiKeysPath) }
-
-// LogoutAnswer is what a log-out answers: done, and honest that the key
-// still works at the cloud until revoked there.
-func (s *Service) LogoutAnswer() LogoutResponse {
-	return LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: s.RevokeKeyURL()}
-}
-
 // TopUp starts buying credits (0 = DefaultTopUpCredits): it opens the
 // cloud's checkout in the browser, or its billing page when a checkout
 // cannot be started (logged out, key refused, cloud down). Within
 // OpenInterval of the last browser open it opens nothing, starts no
 // checkout, and answers with the last top-up page. The balance is read
 // fresh topUpRecheck later, when the payment has had time to land.
-func (s *Service) TopUp(ctx context.Context, credits int) (TopUpResponse, error) {
+func (b *Billing) TopUp(ctx context.Context, credits int) (TopUpResponse, error) {
+	s := b.s
 	if credits == 0 {
 		credits = DefaultTopUpCredits
 	}
@@ -113,5 +104,5 @@ func (s *Service) recheckAfterTopUp() {
 		return
 	case <-t.C():
 	}
-	s.Credits(s.ctx, true)
+	s.billing.Credits(s.ctx, true)
 }

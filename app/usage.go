@@ -31,7 +31,8 @@ func ValidUsageQuery(hours, limit int) error {
 // Usage lists the organisation's credit transactions of the last hours
 // (0 = 24), at most limit (0 = 100), with what they add up to: the
 // dashboard's usage view and its "lasts about N days" estimate.
-func (s *Service) Usage(ctx context.Context, hours, limit int) (UsageResponse, error) {
+func (b *Billing) Usage(ctx context.Context, hours, limit int) (UsageResponse, error) {
+	s := b.s
 	if err := ValidUsageQuery(hours, limit); err != nil {
 		return UsageResponse{}, err
 	}

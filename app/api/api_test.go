@@ -220,6 +220,16 @@ func TestRoutes(t *testing.T) {
 			wantStatus: 200, wantCall: "SetStartAtLogin true",
 			wantJSON: `{"ok":true,"settings":{"baseUrl":"","notifications":true,"startAtLogin":false,"configPath":"/tmp/milady.json","backupSkipWhenIdle":false}}`},
 		{name: "settings empty", method: "POST", path: "/api/settings", wantStatus: 200, wantCall: "Snapshot"},
+		{name: "settings skip idle backups", method: "POST", path: "/api/settings", body: `{"backupSkipWhenIdle":false}`,
+			wantStatus: 200, wantCall: "SetBackupSkipWhenIdle false"},
+		{name: "top up credits", method: "POST", path: "/api/cloud/topup", body: `{"credits":25}`, wantStatus: 200, wantCall: "TopUp 25"},
+		{name: "top up bounds", method: "POST", path: "/api/cloud/topup", body: `{"credits":1000}`, wantStatus: 200, wantCall: "TopUp 1000"},
+		{name: "top up null credits", method: "POST", path: "/api/cloud/topup", body: `{"credits":null}`, wantStatus: 200, wantCall: "TopUp 0"},
+		{name: "usage", method: "GET", path: "/api/cloud/usage", wantStatus: 200, wantCall: "Usage 0 0",
+			wantJSON: `{"transactions":[],"hours":0,"spent":0,"added":0,"burnRatePerHour":null}`},
+		{name: "usage window", method: "GET", path: "/api/cloud/usage?hours=720&limit=1", wantStatus: 200, wantCall: "Usage 720 1"},
+		{name: "open agent", method: "POST", path: agentPath(id, "open"), wantStatus: 200,
+			wantJSON: `{"ok":true}`, wantCall: "OpenAgent " + id},
 	}, nil)
 }
 
@@ -270,6 +280,9 @@ func TestValidation(t *testing.T) {
 	invalidJSON := errJSON("Invalid JSON in request body")
 	nameRequired := errJSON("agentName is required")
 	textRequired := errJSON("text is required")
+	creditsBad := errJSON("credits must be an integer from 1 to 1000")
+	hoursBad := errJSON("hours must be an integer from 1 to 720")
+	limitBad := errJSON("limit must be an integer from 1 to 1000")
 	cases := []apiCase{
 		{name: "login status without id", method: "GET", path: "/api/cloud/login/status",
 			wantJSON: errJSON("sessionId query parameter is required")},
@@ -317,6 +330,21 @@ func TestValidation(t *testing.T) {
 			wantJSON: errJSON("notifications must be a boolean")},
 		{name: "settings second not bool applies neither", method: "POST", path: "/api/settings",
 			body: `{"notifications":true,"startAtLogin":1}`, wantJSON: errJSON("startAtLogin must be a boolean")},
+		{name: "settings skip idle not bool applies none", method: "POST", path: "/api/settings",
+			body: `{"notifications":true,"backupSkipWhenIdle":"no"}`, wantJSON: errJSON("backupSkipWhenIdle must be a boolean")},
+		{name: "top up invalid json", method: "POST", path: "/api/cloud/topup", body: `{"credits":`, wantJSON: invalidJSON},
+		{name: "top up array", method: "POST", path: "/api/cloud/topup", body: `[10]`, wantJSON: notObject},
+		{name: "top up number body", method: "POST", path: "/api/cloud/topup", body: `10`, wantJSON: notObject},
+		{name: "top up zero", method: "POST", path: "/api/cloud/topup", body: `{"credits":0}`, wantJSON: creditsBad},
+		{name: "top up too many", method: "POST", path: "/api/cloud/topup", body: `{"credits":1001}`, wantJSON: creditsBad},
+		{name: "top up fraction", method: "POST", path: "/api/cloud/topup", body: `{"credits":2.5}`, wantJSON: creditsBad},
+		{name: "top up string", method: "POST", path: "/api/cloud/topup", body: `{"credits":"10"}`, wantJSON: creditsBad},
+		{name: "top up huge", method: "POST", path: "/api/cloud/topup", body: `{"credits":1e300}`, wantJSON: creditsBad},
+		{name: "usage hours zero", method: "GET", path: "/api/cloud/usage?hours=0", wantJSON: hoursBad},
+		{name: "usage hours too many", method: "GET", path: "/api/cloud/usage?hours=721", wantJSON: hoursBad},
+		{name: "usage hours text", method: "GET", path: "/api/cloud/usage?hours=day", wantJSON: hoursBad},
+		{name: "usage limit zero", method: "GET", path: "/api/cloud/usage?limit=0", wantJSON: limitBad},
+		{name: "usage limit too many", method: "GET", path: "/api/cloud/usage?hours=1&limit=1001", wantJSON: limitBad},
 	}
 	for i := range cases {
 		cases[i].wantStatus = 400

@@ -7,10 +7,10 @@ import (
 	"github.com/milady-ai/milady-cloud/cloud"
 )
 
-// Backend, Agents and Chat are what the REST API asks of the app: the
+// Backend, Agents, Chat and Billing are what the REST API asks of the app: the
 // Milady-compatible routes and this app's additions map one to one onto
 // these calls. *app.Service implements Backend, and its parts
-// (Service.Agents, Service.Chat) the other two; the handlers only decode,
+// (Service.Agents, Service.Chat, Service.Billing) the others; the handlers only decode,
 // call and encode.
 //
 // Backend is the app itself: state, events, login, credits, settings.
@@ -27,26 +27,27 @@ type Backend interface {
 	// LoginStatus polls the session upstream.
 	LoginStatus(ctx context.Context, sessionID string) (app.LoginStatus, error)
 	// Logout (POST /api/cloud/disconnect): final snapshot, config/env/secrets
-	// cleared. Never fails because saving failed.
-	Logout(ctx context.Context) error
-	// LogoutAnswer is the log-out's answer: the key stays valid at the
-	// cloud, and where to revoke it.
-	LogoutAnswer() app.LogoutResponse
-
-	Credits(ctx context.Context, fresh bool) app.CreditsResponse
-	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
+	// cleared. Never fails because saving failed; the answer says the key
+	// stays valid at the cloud and where to revoke it.
+	Logout(ctx context.Context) (app.LogoutResponse, error)
 
 	// ShowWindow shows and focuses the window; false in headless mode.
 	ShowWindow() bool
 	SetNotifications(ctx context.Context, on bool) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
+	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
+}
+
+// Billing is the credit routes' part of the app.
+type Billing interface {
+	Credits(ctx context.Context, fresh bool) app.CreditsResponse
+	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
 	// TopUp opens the cloud's checkout for credits (0 = the default) in
 	// the browser, or its billing page when no checkout can be started.
 	TopUp(ctx context.Context, credits int) (app.TopUpResponse, error)
 	// Usage is the recent credit transactions and what they add up to.
 	Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error)
-	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents is the agent routes' part of the app.
@@ -87,4 +88,5 @@ var (
 	_ Backend = (*app.Service)(nil)
 	_ Agents  = (*app.Agents)(nil)
 	_ Chat    = (*app.Chat)(nil)
+	_ Billing = (*app.Billing)(nil)
 )

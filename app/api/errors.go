@@ -69,10 +69,16 @@ func classify(err error) errorAnswer {
 	// Upstream failures answer with the cloud's own words, not our
 	// wrapping context, which means nothing to a REST client.
 	var he *cloud.HTTPError
-	if errors.As(err, &he) && he.Message != "" {
+	upstream := errors.As(err, &he)
+	if upstream && he.Message != "" {
 		message = he.Message
 	}
 	switch {
+	case errors.Is(err, cloud.ErrKeyRejected) && !upstream:
+		// The app refuses to use a key the cloud already refused (a
+		// connect after the 401): like "not logged in", the user must log
+		// in. The cloud's own 401 stays a 502 below, relaying its words.
+		status, message = http.StatusUnauthorized, cloud.KeyRejectedMessage
 	case errors.Is(err, app.ErrInvalidRoomID):
 		status, message = http.StatusBadRequest, app.ErrInvalidRoomID.Error()
 	case errors.Is(err, app.ErrNotLoggedIn), errors.Is(err, cloud.ErrNotConfigured):

@@ -54,6 +54,7 @@ func TestClassify(t *testing.T) {
 		{"deadline", wrap(context.DeadlineExceeded), 504, "", false},
 		{"blocked url", wrap(&cloud.URLError{URL: "http://10.0.0.1", Reason: "private address"}), 400, "", false},
 		{"cloud unauthorized", wrap(&cloud.HTTPError{Status: 401, Message: "Invalid API key"}), 502, "Invalid API key", false},
+		{"key rejected before", wrap(cloud.ErrKeyRejected), 401, cloud.KeyRejectedMessage, false},
 		{"redirect", wrap(&cloud.RedirectError{Status: 302, Location: "https://x"}), 502, "", false},
 		{"unreachable", wrap(cloud.ErrUnreachable), 502, "", false},
 		{"malformed", wrap(cloud.ErrMalformed), 502, "", false},

@@ -43,7 +43,7 @@ func testAgent(id string) *cloud.Agent {
 
 // options are the server's Options over this fake and its parts.
 func (f *fakeBackend) options() Options {
-	return Options{Backend: f, Agents: f.Agents(), Chat: f.Chat(), Logger: slog.New(slog.DiscardHandler)}
+	return Options{Backend: f, Agents: f.Agents(), Chat: f.Chat(), Billing: f.Billing(), Logger: slog.New(slog.DiscardHandler)}
 }
 
 func newFake() *fakeBackend {

@@ -53,8 +53,10 @@ func (s *server) loginCancel(w http.ResponseWriter, _ *http.Request) {
 // (Milady's contract). It runs to completion even if the client hangs up, so the key
 // is never left half-removed.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
-	if err := s.b.Logout(context.WithoutCancel(r.Context())); err != nil {
+	res, err := s.b.Logout(context.WithoutCancel(r.Context()))
+	if err != nil {
 		s.log.Warn("api: log-out reported a problem", "err", err)
 	}
-	writeJSON(w, http.StatusOK, s.b.LogoutAnswer())
+	res.OK, res.Status = true, "disconnected"
+	writeJSON(w, http.StatusOK, res)
 }

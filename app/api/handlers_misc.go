@@ -29,12 +29,12 @@ func (s *server) snapshot(w http.ResponseWriter, _ *http.Request) {
 // Upstream problems are part of the 200 answer (Milady's shape: the
 // dashboard shows the error beside the last balance).
 func (s *server) credits(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.b.Credits(r.Context(), queryBool(r, "fresh")))
+	writeJSON(w, http.StatusOK, s.bill.Credits(r.Context(), queryBool(r, "fresh")))
 }
 
 // creditHistory is the balance chart's samples.
 func (s *server) creditHistory(w http.ResponseWriter, r *http.Request) {
-	samples, err := s.b.CreditHistory(r.Context())
+	samples, err := s.bill.CreditHistory(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -61,7 +61,7 @@ func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, creditsMessage)
 		return
 	}
-	res, err := s.b.TopUp(r.Context(), credits)
+	res, err := s.bill.TopUp(r.Context(), credits)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -84,7 +84,7 @@ func (s *server) usage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := s.b.Usage(r.Context(), hours, limit)
+	res, err := s.bill.Usage(r.Context(), hours, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

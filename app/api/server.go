@@ -25,6 +25,7 @@ type Options struct {
 	Backend        Backend
 	Agents         Agents        // the Service's Agents part
 	Chat           Chat          // the Service's Chat part
+	Billing        Billing       // the Service's Billing part
 	Token          string        // MILADY_API_TOKEN ("" = no token)
 	BindHost       string        // configured bind host (also accepted as Host)
 	Port           int           // the port actually listened on (its origins are this app's own); 0 = unknown
@@ -44,6 +45,7 @@ type server struct {
 	b         Backend
 	agents    Agents
 	talk      Chat // the chat part (s.chat is the handler)
+	bill      Billing
 	log       *slog.Logger
 	token     string
 	bindHost  string
@@ -57,16 +59,17 @@ type server struct {
 	routes    []route
 }
 
-// New returns the REST API and dashboard handler. Backend, Agents and
-// Chat are required.
+// New returns the REST API and dashboard handler. Backend, Agents, Chat
+// and Billing are required.
 func New(opts Options) http.Handler {
-	if opts.Backend == nil || opts.Agents == nil || opts.Chat == nil {
-		panic("api.New: Options.Backend, Agents and Chat are required")
+	if opts.Backend == nil || opts.Agents == nil || opts.Chat == nil || opts.Billing == nil {
+		panic("api.New: Options.Backend, Agents, Chat and Billing are required")
 	}
 	s := &server{
 		b:         opts.Backend,
 		agents:    opts.Agents,
 		talk:      opts.Chat,
+		bill:      opts.Billing,
 		log:       opts.Logger,
 		token:     opts.Token,
 		bindHost:  normaliseHost(opts.BindHost),

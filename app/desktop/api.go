@@ -50,20 +50,17 @@ func (a *App) CancelLogin() error {
 // Logout forgets the API key and disconnects. The answer says the key
 // stays valid at the cloud and where to revoke it, as the REST log-out.
 func (a *App) Logout() (app.LogoutResponse, error) {
-	if err := a.backend.Logout(a.context()); err != nil {
-		return app.LogoutResponse{}, err
-	}
-	return a.backend.LogoutAnswer(), nil
+	return a.backend.Logout(a.context())
 }
 
 // GetCredits returns the balance; fresh bypasses the cache.
 func (a *App) GetCredits(fresh bool) (app.CreditsResponse, error) {
-	return a.backend.Credits(a.context(), fresh), nil
+	return a.billing.Credits(a.context(), fresh), nil
 }
 
 // GetCreditHistory returns the balance chart's points.
 func (a *App) GetCreditHistory() ([]app.BalanceSample, error) {
-	return a.backend.CreditHistory(a.context())
+	return a.billing.CreditHistory(a.context())
 }
 
 // ListAgents lists the cloud agents.
@@ -176,13 +173,13 @@ func (a *App) OpenTopUp() error {
 // TopUp opens the cloud's checkout for credits (0 = the default) in the
 // system browser, or its billing page; it answers the page opened.
 func (a *App) TopUp(credits int) (app.TopUpResponse, error) {
-	return a.backend.TopUp(a.context(), credits)
+	return a.billing.TopUp(a.context(), credits)
 }
 
 // GetUsage returns the recent credit transactions (hours and limit 0 take
 // the defaults) and what they add up to.
 func (a *App) GetUsage(hours, limit int) (app.UsageResponse, error) {
-	return a.backend.Usage(a.context(), hours, limit)
+	return a.billing.Usage(a.context(), hours, limit)
 }
 
 // OpenAgent opens the agent's own web UI in the system browser.

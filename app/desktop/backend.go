@@ -19,18 +19,21 @@ type Backend interface {
 	// a second call while one is pending re-opens the pending one.
 	BeginBrowserLogin(ctx context.Context) (app.LoginStart, error)
 	CancelLogin()
-	Logout(ctx context.Context) error
-	LogoutAnswer() app.LogoutResponse
-
-	Credits(ctx context.Context, fresh bool) app.CreditsResponse
-	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
+	Logout(ctx context.Context) (app.LogoutResponse, error)
 
 	SetNotifications(ctx context.Context, on bool) error
 	SetStartAtLogin(ctx context.Context, on bool) error
 	OpenTopUp() error
+	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
+}
+
+// Billing is the part of the app that deals with credits (the Service's
+// Billing part).
+type Billing interface {
+	Credits(ctx context.Context, fresh bool) app.CreditsResponse
+	CreditHistory(ctx context.Context) ([]app.BalanceSample, error)
 	TopUp(ctx context.Context, credits int) (app.TopUpResponse, error)
 	Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error)
-	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents is the part of the app that manages agents (the Service's
@@ -63,4 +66,5 @@ var (
 	_ Backend = (*app.Service)(nil)
 	_ Agents  = (*app.Agents)(nil)
 	_ Chat    = (*app.Chat)(nil)
+	_ Billing = (*app.Billing)(nil)
 )

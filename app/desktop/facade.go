@@ -4,7 +4,7 @@
 // the window.
 //
 // The facade carries no logic of its own (docs/ARCHITECTURE.md, layers):
-// every method calls the Backend (or its Agents and Chat parts) and returns
+// every method calls the Backend (or its Agents, Chat and Billing parts) and returns
 // its result, so the window, the REST API and the tray cannot disagree.
 // Only window.go imports the Wails runtime; everything else builds and
 // tests without GTK.
@@ -27,11 +27,13 @@ type Emitter interface {
 	Emit(name string, data any)
 }
 
-// Config is what New needs. Only Backend, Agents and Chat are required.
+// Config is what New needs. Only Backend, Agents, Chat and Billing are
+// required.
 type Config struct {
 	Backend Backend
-	Agents  Agents // the Service's Agents part
-	Chat    Chat   // the Service's Chat part
+	Agents  Agents  // the Service's Agents part
+	Chat    Chat    // the Service's Chat part
+	Billing Billing // the Service's Billing part
 	// Emitter receives the forwarded Backend events and chat chunks. It is
 	// used only between startup and shutdown.
 	Emitter Emitter
@@ -64,6 +66,7 @@ type App struct {
 	backend Backend
 	agents  Agents
 	chat    Chat
+	billing Billing
 	emitter Emitter
 	opener  app.Opener
 	log     *slog.Logger
@@ -107,6 +110,7 @@ func New(cfg Config) *App {
 		backend:     cfg.Backend,
 		agents:      cfg.Agents,
 		chat:        cfg.Chat,
+		billing:     cfg.Billing,
 		emitter:     cfg.Emitter,
 		opener:      cfg.Opener,
 		log:         log,

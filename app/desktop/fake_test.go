@@ -24,7 +24,7 @@ type fakeBackend struct {
 // newFake builds the fake from the test's settings.
 // config fills c's Backend and parts with this fake.
 func (f *fakeBackend) config(c Config) Config {
-	c.Backend, c.Agents, c.Chat = f, f.Agents(), f.Chat()
+	c.Backend, c.Agents, c.Chat, c.Billing = f, f.Agents(), f.Chat(), f.Billing()
 	return c
 }
 

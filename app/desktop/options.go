@@ -9,11 +9,12 @@ import (
 	"github.com/milady-ai/milady-cloud/app"
 )
 
-// Options configures Run. Backend, Agents, Chat and Assets are required.
+// Options configures Run. Backend, Agents, Chat, Billing and Assets are required.
 type Options struct {
 	Backend Backend
 	Agents  Agents
 	Chat    Chat
+	Billing Billing
 	// Assets is the contents of frontend/dist (index.html at its root or in
 	// a single sub-folder).
 	Assets fs.FS

@@ -74,6 +74,7 @@ func Run(opts Options) (err error) {
 		Backend:         opts.Backend,
 		Agents:          opts.Agents,
 		Chat:            opts.Chat,
+		Billing:         opts.Billing,
 		Emitter:         em,
 		Opener:          opener,
 		Logger:          log,

@@ -306,14 +306,51 @@ func faultHeartbeatOutage(t *testing.T, fc faultCase) {
 	h.connect(id)
 }
 
+// faultMessageSend: POST /api/chat over the bridge's message.send, the
+// route the manager keeps behind ManagerConfig.ChatViaBridge.
 func faultMessageSend(t *testing.T, fc faultCase) {
+	mc := quietManager()
+	mc.ChatViaBridge = true
+	h := loggedIn(t, options{manager: &mc, timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
+	faultChat(t, h, fc, "/bridge")
+}
+
+// faultChatStream: POST /api/chat as the app sends it by default, through
+// the stream route (the cloud cuts message.send at 30 s, the stream at
+// 120). As for /api/chat/stream, a slow body is no error (an open stream
+// has no timeout: a reply may take minutes), and a JSON answer where a
+// stream was due is reported with the body the client got.
+func faultChatStream(t *testing.T, fc faultCase) {
 	h := loggedIn(t, options{timeouts: fc.timeouts(func(t *cloud.Timeouts) { t.Message = shortTimeout })})
+	faultChat(t, h, fc, "/stream")
+}
+
+// faultChat injects fc on the agent's route and sends one chat message:
+// a clear error, no state change, and chat works once the fault is gone.
+func faultChat(t *testing.T, h *harness, fc faultCase, route string) {
 	id := h.createAgent("Chat")
 	h.connect(id)
 	rec := h.record()
 	mark := rec.mark()
-	h.sim.InjectFault(fc.at("POST", "/api/v1/milady/agents/"+id+"/bridge"))
-	wantCloudError(t, h.do("POST", "/api/chat", `{"text":"hello?"}`), fc)
+	f := fc.at("POST", "/api/v1/milady/agents/"+id+route)
+	stream := route == "/stream"
+	if stream && fc.kind == kindSlowBody {
+		f.Delay = 1500 * time.Millisecond
+	}
+	h.sim.InjectFault(f)
+	r := h.do("POST", "/api/chat", `{"text":"hello?"}`)
+	switch {
+	case stream && fc.kind == kindSlowBody:
+		if m := r.object(t); r.status != 200 || !strings.Contains(fmt.Sprint(m["text"]), "hello?") {
+			t.Fatalf("slow stream: %s, want the whole reply", r)
+		}
+	case stream && fc.kind == kindMalformed:
+		if msg, _ := r.object(t)["error"].(string); r.status != 502 || msg == "" || msg == "Internal server error" {
+			t.Fatalf("malformed stream: %s, want 502 with the body received", r)
+		}
+	default:
+		wantCloudError(t, r, fc)
+	}
 	if s := rec.states(mark); len(s) != 0 {
 		t.Errorf("state changed on a failed chat: %v", s)
 	}

@@ -109,6 +109,7 @@ func TestFaultMatrix(t *testing.T) {
 		{"heartbeat", faultHeartbeat},
 		{"heartbeat-outage", faultHeartbeatOutage},
 		{"message-send", faultMessageSend},
+		{"chat-stream", faultChatStream},
 		{"stream", faultStream},
 	}
 	for _, c := range calls {

@@ -115,7 +115,7 @@ func (h *harness) start() {
 		},
 	})
 	h.svc.Start()
-	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Logger: logger, PingInterval: time.Second}))
+	h.srv = httptest.NewServer(api.New(api.Options{Backend: h.svc, Agents: h.svc.Agents(), Chat: h.svc.Chat(), Billing: h.svc.Billing(), Logger: logger, PingInterval: time.Second}))
 	h.hc = &http.Client{Transport: &http.Transport{}, Timeout: waitLimit}
 	h.t.Cleanup(h.stop)
 }

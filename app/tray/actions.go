@@ -97,7 +97,7 @@ func (a *actions) setStartAtLogin(ctx context.Context, on bool) {
 }
 
 func (a *actions) logout(ctx context.Context) {
-	if err := a.b.Logout(ctx); err != nil {
+	if _, err := a.b.Logout(ctx); err != nil {
 		a.log.Warn("tray: log out", "err", err)
 	}
 }

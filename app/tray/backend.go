@@ -22,7 +22,7 @@ type Backend interface {
 	OpenTopUp() error
 	// ShowWindow shows the window; false when there is none.
 	ShowWindow() bool
-	Logout(ctx context.Context) error
+	Logout(ctx context.Context) (app.LogoutResponse, error)
 	// Quit shuts the whole app down gracefully.
 	Quit()
 }

@@ -92,7 +92,7 @@ func AllIconKeys() []IconKey {
 func IconFor(s app.Snapshot) IconKey {
 	k := IconKey{Base: glyphFor(s)}
 	switch {
-	case s.ConfigError != "" || (!s.LoggedIn && s.Login.Status == "error"):
+	case s.ConfigError != "" || s.KeyRejected || (!s.LoggedIn && s.Login.Status == "error"):
 		k.Badge = BadgeError
 	case s.LoggedIn && s.Credits.Balance != nil:
 		switch creditLevel(s.Credits) {

@@ -30,6 +30,10 @@ const simSuffix = " [SIMULATOR]"
 // the menu as wide as the screen; the full text is in the dashboard.
 const maxReasonRunes = 60
 
+// LoginAgainTitle is the action item when the cloud refused the saved key
+// (revoked or expired).
+const LoginAgainTitle = "Log in again…"
+
 // ActionKind says what the third menu item does when clicked.
 type ActionKind int
 
@@ -118,6 +122,9 @@ func statusText(s app.Snapshot) string {
 	if !s.LoggedIn {
 		return "Not logged in"
 	}
+	if s.KeyRejected {
+		return "Key rejected — log in again"
+	}
 	c := s.Connection
 	switch c.State {
 	case cloud.StateConnected:
@@ -193,6 +200,11 @@ func creditLevel(c app.CreditsView) level {
 func actionFor(s app.Snapshot) (ActionKind, MenuItem) {
 	if !s.LoggedIn {
 		return ActionLogin, MenuItem{Title: "Log in to Eliza Cloud…", Visible: true, Enabled: true}
+	}
+	if s.KeyRejected {
+		// The saved key was refused: connecting cannot work, a new login
+		// can. It replaces Connect/Disconnect.
+		return ActionLogin, MenuItem{Title: LoginAgainTitle, Visible: true, Enabled: true}
 	}
 	switch s.Connection.State {
 	case cloud.StateConnected, cloud.StateConnecting, cloud.StateReconnecting:

@@ -65,7 +65,6 @@ type Backend struct {
 	OpenTopUpFn         func() error
 	TopUpFn             func(ctx context.Context, credits int) (app.TopUpResponse, error)
 	UsageFn             func(ctx context.Context, hours, limit int) (app.UsageResponse, error)
-	LogoutAnswerFn      func() app.LogoutResponse
 
 	mu      sync.Mutex
 	snap    app.Snapshot
@@ -276,35 +275,18 @@ func (b *Backend) LoginStatus(ctx context.Context, sessionID string) (app.LoginS
 	return app.LoginStatus{}, nil
 }
 
-// Logout implements the faces' Backend.
-func (b *Backend) Logout(ctx context.Context) error {
+// Logout implements the faces' Backend; it answers like the Service (the
+// revoke page of the real cloud), with LogoutFn's error if any: a log-out
+// that reports a problem has still forgotten the key.
+func (b *Backend) Logout(ctx context.Context) (app.LogoutResponse, error) {
+	res := app.LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: cloud.DefaultBaseURL + "/dashboard/api-keys"}
 	if err := b.record(ctx, "Logout"); err != nil {
-		return err
+		return res, err
 	}
 	if b.LogoutFn != nil {
-		return b.LogoutFn(ctx)
+		return res, b.LogoutFn(ctx)
 	}
-	return nil
-}
-
-// Credits implements the faces' Backend.
-func (b *Backend) Credits(ctx context.Context, fresh bool) app.CreditsResponse {
-	_ = b.record(ctx, "Credits", fresh)
-	if b.CreditsFn != nil {
-		return b.CreditsFn(ctx, fresh)
-	}
-	return app.CreditsResponse{}
-}
-
-// CreditHistory implements the faces' Backend.
-func (b *Backend) CreditHistory(ctx context.Context) ([]app.BalanceSample, error) {
-	if err := b.record(ctx, "CreditHistory"); err != nil {
-		return nil, err
-	}
-	if b.CreditHistoryFn != nil {
-		return b.CreditHistoryFn(ctx)
-	}
-	return nil, nil
+	return res, nil
 }
 
 // ShowWindow implements the faces' Backend (false: headless).
@@ -347,38 +329,6 @@ func (b *Backend) OpenTopUp() error {
 // SetBackupSkipWhenIdle implements the faces' Backend.
 func (b *Backend) SetBackupSkipWhenIdle(ctx context.Context, on bool) error {
 	return b.set(ctx, "SetBackupSkipWhenIdle", on)
-}
-
-// TopUp implements the faces' Backend; by default it answers the billing
-// page of the real cloud.
-func (b *Backend) TopUp(ctx context.Context, credits int) (app.TopUpResponse, error) {
-	if err := b.record(ctx, "TopUp", credits); err != nil {
-		return app.TopUpResponse{}, err
-	}
-	if b.TopUpFn != nil {
-		return b.TopUpFn(ctx, credits)
-	}
-	return app.TopUpResponse{OK: true, URL: cloud.TopUpURL}, nil
-}
-
-// Usage implements the faces' Backend; by default no transactions.
-func (b *Backend) Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error) {
-	if err := b.record(ctx, "Usage", hours, limit); err != nil {
-		return app.UsageResponse{}, err
-	}
-	if b.UsageFn != nil {
-		return b.UsageFn(ctx, hours, limit)
-	}
-	return app.UsageResponse{Transactions: []app.UsageTransaction{}, Hours: hours}, nil
-}
-
-// LogoutAnswer implements the faces' Backend; by default the real
-// cloud's API-keys page. It is a getter, so it is not recorded.
-func (b *Backend) LogoutAnswer() app.LogoutResponse {
-	if b.LogoutAnswerFn != nil {
-		return b.LogoutAnswerFn()
-	}
-	return app.LogoutResponse{OK: true, Status: "disconnected", KeyStillValid: true, RevokeURL: cloud.DefaultBaseURL + "/dashboard/api-keys"}
 }
 
 // Quit implements the faces' Backend.

@@ -23,6 +23,61 @@ type ChatPart struct{ b *Backend }
 // Chat is the fake's chat part.
 func (b *Backend) Chat() ChatPart { return ChatPart{b} }
 
+// BillingPart is the fake's credits part, what a face's Billing interface
+// asks; calls are recorded as "Credits", "CreditHistory", "TopUp" and
+// "Usage".
+type BillingPart struct{ b *Backend }
+
+// Billing is the fake's credits part.
+func (b *Backend) Billing() BillingPart { return BillingPart{b} }
+
+// Credits implements the faces' Billing.
+func (p BillingPart) Credits(ctx context.Context, fresh bool) app.CreditsResponse {
+	b := p.b
+	_ = b.record(ctx, "Credits", fresh)
+	if b.CreditsFn != nil {
+		return b.CreditsFn(ctx, fresh)
+	}
+	return app.CreditsResponse{}
+}
+
+// CreditHistory implements the faces' Billing.
+func (p BillingPart) CreditHistory(ctx context.Context) ([]app.BalanceSample, error) {
+	b := p.b
+	if err := b.record(ctx, "CreditHistory"); err != nil {
+		return nil, err
+	}
+	if b.CreditHistoryFn != nil {
+		return b.CreditHistoryFn(ctx)
+	}
+	return nil, nil
+}
+
+// TopUp implements the faces' Billing; by default it answers the billing
+// page of the real cloud.
+func (p BillingPart) TopUp(ctx context.Context, credits int) (app.TopUpResponse, error) {
+	b := p.b
+	if err := b.record(ctx, "TopUp", credits); err != nil {
+		return app.TopUpResponse{}, err
+	}
+	if b.TopUpFn != nil {
+		return b.TopUpFn(ctx, credits)
+	}
+	return app.TopUpResponse{OK: true, URL: cloud.TopUpURL}, nil
+}
+
+// Usage implements the faces' Billing; by default no transactions.
+func (p BillingPart) Usage(ctx context.Context, hours, limit int) (app.UsageResponse, error) {
+	b := p.b
+	if err := b.record(ctx, "Usage", hours, limit); err != nil {
+		return app.UsageResponse{}, err
+	}
+	if b.UsageFn != nil {
+		return b.UsageFn(ctx, hours, limit)
+	}
+	return app.UsageResponse{Transactions: []app.UsageTransaction{}, Hours: hours}, nil
+}
+
 // List implements the faces' Agents (recorded as "ListAgents").
 func (p AgentsPart) List(ctx context.Context) ([]cloud.Agent, error) {
 	b := p.b

@@ -166,7 +166,7 @@ func TestEventStreamOutlivesBodyDeadline(t *testing.T) {
 		_ = svc.Shutdown(ctx)
 		_ = db.Close()
 	})
-	h := api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), PingInterval: 20 * time.Millisecond})
+	h := api.New(api.Options{Backend: svc, Agents: svc.Agents(), Chat: svc.Chat(), Billing: svc.Billing(), PingInterval: 20 * time.Millisecond})
 	addr := serve(t, h, httpserve.Options{BodyTimeout: bodyTimeout, IdleTimeout: idleTimeout})
 
 	ctx, cancel := context.WithTimeout(context.Background(), bound)

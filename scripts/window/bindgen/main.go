@@ -31,6 +31,7 @@ func main() {
 		Backend: noBackend{},
 		Agents:  struct{ desktop.Agents }{},
 		Chat:    struct{ desktop.Chat }{},
+		Billing: struct{ desktop.Billing }{},
 		Assets:  fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}},
 	})
 	if err != nil {

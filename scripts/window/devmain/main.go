@@ -69,6 +69,7 @@ func main() {
 		Backend:         b,
 		Agents:          struct{ desktop.Agents }{}, // any call panics, as devBackend's
 		Chat:            struct{ desktop.Chat }{},
+		Billing:         struct{ desktop.Billing }{},
 		Assets:          dist,
 		APIHandler:      mux,
 		Title:           title,
