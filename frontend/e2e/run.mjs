@@ -559,6 +559,14 @@ step('top up: the checkout opens in the browser, and the balance updates on retu
     // one that counts is the read on return.)
     const before = money(await byId('balance-amount').textContent());
     await byId('top-up').click();
+    // A typed amount outside 1–1,000 is refused at the field.
+    await byId('topup-amount-other').check();
+    await byId('topup-other').fill('5000');
+    await byId('topup-go').click();
+    await byId('topup-error').filter({ hasText: 'from 1 to 1,000' }).waitFor();
+    assert((await byId('topup-other').getAttribute('aria-invalid')) === 'true', 'the bad amount is not marked invalid');
+    assert((await byId('topup-other').getAttribute('aria-describedby')) === 'topup-other-error', 'the error is not tied to the field');
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'topup-other', 'the focus did not go to the bad amount');
     await byId('topup-amount-25').check();
     await a11y('overview, top-up picker');
     await byId('topup-go').click();
