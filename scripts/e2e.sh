@@ -26,6 +26,16 @@ cat > "$TMP/state/sim/milady.json" <<JSON
 }
 JSON
 export MILADY_CONFIG_PATH="$TMP/milady.json" MILADY_STATE_DIR="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg"
+# "The system browser" is a recorder: the app opens the top-up checkout (and
+# other pages) with xdg-open; the test reads the URLs from this file and
+# opens them itself.
+mkdir -p "$TMP/bin"
+OPENED="$TMP/opened.txt"
+: >"$OPENED"
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\n' "$OPENED" >"$TMP/bin/record-url"
+chmod +x "$TMP/bin/record-url"
+for name in xdg-open x-www-browser www-browser; do ln -s record-url "$TMP/bin/$name"; done
+export PATH="$TMP/bin:$PATH" MILADY_E2E_OPENED="$OPENED"
 # A ping every 2 s, so the dashboard notices a hung (SIGSTOPped) app in ~5 s.
 export MILADY_SSE_PING_MS=2000
 unset DISPLAY WAYLAND_DISPLAY MILADY_API_TOKEN

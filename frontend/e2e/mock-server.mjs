@@ -23,7 +23,7 @@ const st = {
   conn: { state: 'disconnected', since: now() },
   balance: 25,
   login: { status: 'idle' },
-  settings: { baseUrl: origin, notifications: true, startAtLogin: false, configPath: '/tmp/milady.json' },
+  settings: { baseUrl: origin, notifications: true, startAtLogin: false, configPath: '/tmp/milady.json', backupSkipWhenIdle: true },
   samples: [],
   sessions: new Map(),
   agents: [],

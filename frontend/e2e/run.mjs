@@ -294,9 +294,21 @@ step('create an agent', async () => {
   assert((await byId('agent-name-input').inputValue()) === '', 'the form was not cleared');
 });
 
-step('connect the agent', async () => {
-  await row().getByTestId('agent-connect').click();
-  await stateIs(/^Connected$/, Math.max(T, 120000));
+step('connect the agent, showing the provisioning job\'s progress (one failed try)', async () => {
+  // The worker as the server runs it, quickened: polls, attempts, and a
+  // first attempt that fails, so "retrying 1 of 3" shows before connecting.
+  await simPost('/__sim/worker', { pollMs: 500, attemptMs: 2500, healthTimeoutMs: 2500, maxAttempts: 3 });
+  await simPost('/__sim/jobs/script', { failures: 1 });
+  try {
+    await row().getByTestId('agent-connect').click();
+    await row().getByTestId('agent-progress').filter({ hasText: /retrying \(1 of 3\)/ }).waitFor({ timeout: Math.max(T, 60000) });
+    assert((await row().getByTestId('agent-disconnect').textContent())?.trim() === 'Cancel', 'no Cancel while the job runs');
+    await a11y('agents, provisioning progress');
+    await stateIs(/^Connected$/, Math.max(T, 120000));
+  } finally {
+    await simPost('/__sim/worker', { off: true });
+  }
+  assert(!(await row().getByTestId('agent-progress').isVisible()), 'the progress stays after connecting');
   await row().getByTestId('agent-disconnect').waitFor();
   await a11y('agents, connected');
   await page.screenshot({ path: join(SHOTS, 'agents.png'), fullPage: true });
@@ -467,6 +479,155 @@ step('backups: snapshot now, then restore it after confirming', async () => {
   assert(!(await panel.getByRole('alert').isVisible()), 'the backups panel shows an error after the restore');
 });
 
+step('the backups say what period they cover', async () => {
+  await byId('nav-agents').click();
+  const panel = row().getByTestId('backups-panel');
+  if (!(await panel.isVisible())) await row().getByTestId('agent-backups').click();
+  const cover = panel.getByTestId('backup-coverage');
+  await cover.waitFor();
+  const text = (await cover.textContent())?.replace(/\s+/g, ' ').trim() ?? '';
+  assert(/^Kept backups cover \d{1,2}:\d{2}( [AP]M)?–\d{1,2}:\d{2}( [AP]M)? \(\d+ (min|h)/.test(text), `the coverage reads "${text}"`);
+  assert(/newest 10/.test(text), `the coverage does not say the cloud keeps 10: "${text}"`);
+  await a11y('agents, backups with coverage');
+  await row().getByTestId('agent-backups').click();
+  await panel.waitFor({ state: 'detached' });
+});
+
+step('the usage view lists the credit transactions and a burn rate', async () => {
+  // Two hosting charges, as the cloud's billing cron makes them.
+  await simPost('/__sim/usage', { hours: 1 });
+  await page.waitForTimeout(1100);
+  await simPost('/__sim/usage', { hours: 1 });
+  await byId('nav-usage').click();
+  await page.locator('h1', { hasText: 'Usage' }).waitFor();
+  await byId('usage-refresh').click();
+  await byId('usage-row').nth(1).waitFor();
+  const hosting = page.locator('[data-testid="usage-row"]', { hasText: agentName });
+  assert((await hosting.count()) >= 2, `the hosting charges of ${agentName} are not listed`);
+  assert(/^−0\.01$/.test((await hosting.first().locator('td').nth(2).textContent())?.trim() ?? ''), 'a charge is not shown as −0.01');
+  await byId('usage-spent').filter({ hasText: /^[\d.,]+ credits$/ }).waitFor();
+  await byId('usage-burn').filter({ hasText: /^≈ [\d.,]+ credits\/hour, (lasts (≈ \d+ (hours?|days)|less than an hour|more than two years)|nothing left)$/ }).waitFor();
+  await a11y('usage');
+});
+
+step('a revoked key shows the Login view with the reason; logging in again returns to the view', async () => {
+  await byId('nav-agents').click();
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  await simPost('/__sim/revoke');
+  const reason = byId('key-rejected');
+  await reason.filter({ hasText: 'Your Eliza Cloud key was rejected (revoked or expired)' }).waitFor({ timeout: Math.max(T, 30000) });
+  await byId('connection-state').filter({ hasText: 'Key rejected' }).waitFor();
+  assert(!(await byId('nav-agents').isVisible()), 'the views stay reachable with a rejected key');
+  await a11y('login, key rejected');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), byId('login-button').click()]);
+  await popup.waitForURL(/\/auth\/cli-login\?session=/);
+  await popup.locator('#approve').click();
+  await popup.locator('#result').filter({ hasText: /approved/i }).waitFor();
+  await popup.close();
+  await page.locator('h1', { hasText: 'Agents' }).waitFor();
+  await row().waitFor();
+  await reason.waitFor({ state: 'detached' });
+  await stateIs(/^Disconnected$/);
+  // Connected again for the steps that follow.
+  await row().getByTestId('agent-connect').click();
+  await stateIs(/^Connected$/, Math.max(T, 120000));
+});
+
+/** lastOpened is the newest URL the app asked "the system browser" to open that matches re. */
+async function lastOpened(re) {
+  const file = process.env.MILADY_E2E_OPENED;
+  assert(file, 'MILADY_E2E_OPENED is not set (scripts/e2e.sh records the opened URLs there)');
+  const deadline = Date.now() + T;
+  for (;;) {
+    const urls = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((u) => re.test(u));
+    if (urls.length) return urls[urls.length - 1];
+    if (Date.now() > deadline) throw new Error(`the app opened no URL matching ${re}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const money = (s) => Number((s ?? '').replace(/[^0-9.-]/g, ''));
+
+step('top up: the checkout opens in the browser, and the balance updates on return', async () => {
+  await byId('nav-overview').click();
+  await byId('balance-amount').filter({ hasText: /^\$\d/ }).waitFor();
+  // The cloud's cached balance, as the server serves it: only a fresh
+  // read shows the payment.
+  await simPost('/__sim/balance-cache', { on: true });
+  try {
+    // (No Refresh here: the app allows one fresh read every 5 s, and the
+    // one that counts is the read on return.)
+    const before = money(await byId('balance-amount').textContent());
+    await byId('top-up').click();
+    // A typed amount outside 1–1,000 is refused at the field.
+    await byId('topup-amount-other').check();
+    await byId('topup-other').fill('5000');
+    await byId('topup-go').click();
+    await byId('topup-error').filter({ hasText: 'from 1 to 1,000' }).waitFor();
+    assert((await byId('topup-other').getAttribute('aria-invalid')) === 'true', 'the bad amount is not marked invalid');
+    assert((await byId('topup-other').getAttribute('aria-describedby')) === 'topup-other-error', 'the error is not tied to the field');
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'topup-other', 'the focus did not go to the bad amount');
+    await byId('topup-amount-25').check();
+    await a11y('overview, top-up picker');
+    await byId('topup-go').click();
+    await byId('topup-status').filter({ hasText: 'Checkout opened in your browser' }).waitFor();
+    const url = await lastOpened(/\/__sim\/checkout\/cs_sim_/);
+    assert(url.startsWith(SIM), `the checkout is not the simulator's: ${url}`);
+    const checkout = await context.newPage();
+    try {
+      await checkout.goto(url);
+      await checkout.getByText('Add $25 of credits').waitFor();
+      await checkout.locator('#pay').click();
+      await checkout.waitForURL(/\/dashboard\/settings\?tab=billing&checkout=success/);
+    } finally {
+      await checkout.close();
+    }
+    // Back in the dashboard: the window regains focus.
+    await page.bringToFront();
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await byId('topup-paid').filter({ hasText: 'Top-up received' }).waitFor();
+    await page.waitForFunction(
+      ([sel, want]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/[^0-9.-]/g, '')) >= want,
+      // The shown balance may be the cached one, a few cents above the live one.
+      ['[data-testid="balance-amount"]', before + 24],
+    );
+    await a11y('overview, top-up received');
+  } finally {
+    await simPost('/__sim/balance-cache', { on: false });
+  }
+});
+
+step('Open shows a running agent\'s own UI through a pairing link, never shown in the page', async () => {
+  await byId('nav-agents').click();
+  const id = await row().getAttribute('data-agent-id');
+  await row().getByTestId('agent-open').click();
+  await byId('notice').filter({ hasText: `${agentName} opened in your browser.` }).waitFor();
+  const url = await lastOpened(new RegExp(`/__sim/agent-ui/${id}\\?token=`));
+  const token = new URL(url).searchParams.get('token');
+  assert(token && !(await page.content()).includes(token), 'the pairing token is shown in the dashboard');
+});
+
+step('a dead sandbox is recovered step by step, each step shown', async () => {
+  await byId('nav-overview').click();
+  await byId('overview-state').filter({ hasText: /^Connected$/ }).waitFor();
+  const id = await page.evaluate(async () => (await (await fetch('/api/cloud/status')).json()).connection.agentId);
+  // Record every recovery line the Overview shows: the steps pass quickly.
+  await page.evaluate(() => {
+    window.__e2eRecovery = [];
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid="connection-recovery"]');
+      const t = el?.textContent?.trim();
+      if (t && window.__e2eRecovery[window.__e2eRecovery.length - 1] !== t) window.__e2eRecovery.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await simPost('/__sim/dead-sandbox', { agentId: id, dead: true });
+  await page.waitForFunction(() => window.__e2eRecovery.length > 0, undefined, { timeout: Math.max(T, 60000) });
+  await stateIs(/^Connected$/, Math.max(T, 90000));
+  const seen = await page.evaluate(() => window.__e2eRecovery);
+  console.log(`    (recovery steps shown: ${seen.map((t) => t.replace(/^Recovering the agent, (step \d of \d).*/, '$1')).join(', ')})`);
+  assert(seen.every((t) => /^Recovering the agent, step [1-3] of 3: /.test(t)), `a recovery line reads: ${seen.join(' | ')}`);
+});
+
 step('the views are reachable with the keyboard', async () => {
   await byId('nav-overview').click();
   await page.locator('h1', { hasText: 'Overview' }).waitFor();
@@ -500,8 +661,16 @@ step('log out returns to the Login view', async () => {
   await byId('nav-settings').click();
   await byId('logout-button').waitFor();
   await byId('user-email').filter({ hasText: '@' }).waitFor();
+  await byId('skip-when-idle-toggle').waitFor();
+  assert(await byId('skip-when-idle-toggle').isChecked(), '"Skip backups when idle" is off by default');
   await a11y('settings');
   await byId('logout-button').click();
+  // The cloud does not let a key revoke itself: log-out says so and links the page.
+  await byId('confirm-dialog').getByText('Your key stays valid until you revoke it on the Eliza Cloud dashboard.').waitFor();
+  const revoke = await byId('confirm-link').getAttribute('href');
+  assert(revoke === `${SIM.replace(/\/$/, '')}/dashboard/api-keys`, `the revoke link is ${revoke}`);
+  await a11y('log out dialog, not connected');
+  await byId('confirm-ok').click();
   await byId('login-button').waitFor({ timeout: Math.max(T, 60000) });
   await byId('connection-state').filter({ hasText: 'Not logged in' }).waitFor();
 });

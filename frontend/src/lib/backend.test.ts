@@ -136,6 +136,27 @@ describe('Wails backend', () => {
     expect(count(CHAT_CHUNK_EVENT)).toBe(0);
   });
 
+  it('binds top-up, usage, open agent, the idle-backup setting and the honest log-out', async () => {
+    const { rt } = fakeRuntime();
+    const TopUp = vi.fn(async () => ({ ok: true, url: 'https://cloud.test/checkout/cs_1' }));
+    const GetUsage = vi.fn(async () => ({ transactions: null, hours: 24, spent: 0, added: 0, burnRatePerHour: null }));
+    const OpenAgent = vi.fn(async () => undefined);
+    const SetBackupSkipWhenIdle = vi.fn(async () => undefined);
+    const Logout = vi.fn(async () => ({ ok: true, status: 'disconnected', keyStillValid: true, revokeUrl: 'https://cloud.test/dashboard/api-keys' }));
+    const b = createWailsBackend(fakeApp({ TopUp, GetUsage, OpenAgent, SetBackupSkipWhenIdle, Logout } as unknown as Partial<WailsApp>), rt);
+    expect((await b.topUp(25)).url).toBe('https://cloud.test/checkout/cs_1');
+    expect(TopUp).toHaveBeenCalledWith(25);
+    await b.getUsage();
+    expect(GetUsage).toHaveBeenCalledWith(0, 0); // the app's defaults
+    await b.getUsage(168, 50);
+    expect(GetUsage).toHaveBeenLastCalledWith(168, 50);
+    await b.openAgent('a1');
+    expect(OpenAgent).toHaveBeenCalledWith('a1');
+    await b.setBackupSkipWhenIdle(false);
+    expect(SetBackupSkipWhenIdle).toHaveBeenCalledWith(false);
+    expect((await b.logout()).revokeUrl).toBe('https://cloud.test/dashboard/api-keys');
+  });
+
   it('answers loginStatus from the snapshot', async () => {
     const { rt } = fakeRuntime();
     let s = snap({ loggedIn: false, login: { status: 'pending' } });
@@ -214,6 +235,30 @@ describe('REST backend', () => {
       'POST /api/cloud/disconnect {}',
       'POST /api/cloud/login/cancel {}',
       'GET /api/chat/history?roomId=web-chat ',
+    ]);
+  });
+
+  it('uses the paths and bodies of top-up, usage, open agent and the idle-backup setting', async () => {
+    const { b, calls } = restWith((url) =>
+      url.startsWith('/api/cloud/topup')
+        ? json(200, { ok: true, url: 'https://cloud.test/checkout/cs_1' })
+        : url.startsWith('/api/cloud/usage')
+          ? json(200, { transactions: [], hours: 24, spent: 0, added: 0, burnRatePerHour: null })
+          : json(200, { ok: true, status: 'disconnected', keyStillValid: true, revokeUrl: 'https://cloud.test/dashboard/api-keys' }),
+    );
+    expect(await b.topUp(25)).toEqual({ ok: true, url: 'https://cloud.test/checkout/cs_1' });
+    expect((await b.getUsage(168, 50)).hours).toBe(24);
+    await b.getUsage();
+    await b.openAgent('a/1');
+    await b.setBackupSkipWhenIdle(false);
+    expect((await b.logout()).revokeUrl).toBe('https://cloud.test/dashboard/api-keys');
+    expect(calls.map((c) => `${c.init.method} ${c.url} ${c.init.body ?? ''}`)).toEqual([
+      'POST /api/cloud/topup {"credits":25}',
+      'GET /api/cloud/usage?hours=168&limit=50 ',
+      'GET /api/cloud/usage ',
+      'POST /api/cloud/agents/a%2F1/open {}',
+      'POST /api/settings {"backupSkipWhenIdle":false}',
+      'POST /api/cloud/disconnect {}',
     ]);
   });
 
@@ -320,11 +365,11 @@ describe('REST backend', () => {
     await expect(b.restoreAgent('a1', '')).rejects.toThrow('The app answered without the restore result.');
   });
 
-  it('opens the top-up page in a new tab without an opener', async () => {
+  it('opens an external link in a new tab without an opener', async () => {
     const open = vi.fn(() => null);
     const { b } = restWith(() => json(200, {}), { open });
-    await b.openTopUp('https://top.up');
-    expect(open).toHaveBeenCalledWith('https://top.up', '_blank', 'noopener');
+    await b.openURL('https://cloud.test/dashboard/api-keys');
+    expect(open).toHaveBeenCalledWith('https://cloud.test/dashboard/api-keys', '_blank', 'noopener');
   });
 });
 

@@ -28,10 +28,13 @@ import {
   type CreditsResponse,
   type LoginStart,
   type LoginStatus,
+  type LogoutResponse,
   type RestoreResponse,
   type RestoreResult,
   type Snapshot,
   type StatusView,
+  type TopUpResponse,
+  type UsageResponse,
   type WailsApp,
 } from './types';
 
@@ -58,8 +61,20 @@ export interface Backend {
   /** loginStatus is the polling fallback while a login is pending. */
   loginStatus(sessionId: string): Promise<LoginStatus>;
   cancelLogin(): Promise<void>;
-  logout(): Promise<void>;
+  /** logout forgets the key here; the answer says where to revoke it for good. */
+  logout(): Promise<LogoutResponse>;
   getCredits(fresh: boolean): Promise<CreditsResponse>;
+  /**
+   * topUp asks the app to open the cloud's checkout for `credits` in the
+   * system browser (the billing page when checkout fails); it answers with
+   * the URL it opened.
+   */
+  topUp(credits: number): Promise<TopUpResponse>;
+  /** getUsage is the cloud's recent credit transactions and the burn rate from them. */
+  getUsage(hours?: number, limit?: number): Promise<UsageResponse>;
+  /** openAgent opens a running agent's own UI in the system browser (a one-minute pairing link). */
+  openAgent(id: string): Promise<void>;
+  setBackupSkipWhenIdle(on: boolean): Promise<void>;
   getCreditHistory(): Promise<BalanceSample[]>;
   listAgents(): Promise<Agent[]>;
   createAgent(input: CreateAgentRequest): Promise<Agent>;
@@ -78,8 +93,6 @@ export interface Backend {
   chatHistory(roomId: string): Promise<ChatMessage[]>;
   setNotifications(on: boolean): Promise<void>;
   setStartAtLogin(on: boolean): Promise<void>;
-  /** openTopUp opens the billing page (system browser in the window). */
-  openTopUp(url: string): Promise<void>;
   /** openURL opens an external http(s) link (the webview opens no windows). */
   openURL(url: string): Promise<void>;
   /** reportReady tells the app the dashboard is mounted (window test signal). */
@@ -176,6 +189,11 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
     cancelLogin: () => call(() => go.CancelLogin()),
     logout: () => call(() => go.Logout()),
     getCredits: (fresh) => call(() => go.GetCredits(fresh)),
+    topUp: (credits) => call(() => go.TopUp(credits)),
+    // 0 asks for the app's defaults (24 hours, 100 transactions).
+    getUsage: (hours, limit) => call(() => go.GetUsage(hours ?? 0, limit ?? 0)),
+    openAgent: (id) => call(() => go.OpenAgent(id)),
+    setBackupSkipWhenIdle: (on) => call(() => go.SetBackupSkipWhenIdle(on)),
     getCreditHistory: () => list(() => go.GetCreditHistory()),
     listAgents: () => list(() => go.ListAgents()),
     createAgent: async (input) => present(await call(() => go.CreateAgent(input)), 'the agent'),
@@ -205,7 +223,6 @@ export function createWailsBackend(go: WailsApp, rt: WailsRuntime): Backend {
     chatHistory: (roomId) => list(() => go.ChatHistory(roomId)),
     setNotifications: (v) => call(() => go.SetNotifications(v)),
     setStartAtLogin: (v) => call(() => go.SetStartAtLogin(v)),
-    openTopUp: () => call(() => go.OpenTopUp()),
     openURL: (url) => call(() => go.OpenURL(url)),
     reportReady: () => call(() => go.ReportReady()),
     subscribe: (onEvent, onLive) => {
@@ -443,10 +460,24 @@ export function createRestBackend(deps: RestDeps): Backend {
     cancelLogin: async () => {
       await call('POST', '/api/cloud/login/cancel');
     },
-    logout: async () => {
-      await call('POST', '/api/cloud/disconnect');
-    },
+    logout: () => call<LogoutResponse>('POST', '/api/cloud/disconnect'),
     getCredits: (fresh) => call('GET', `/api/cloud/credits${fresh ? '?fresh=1' : ''}`),
+    // The app opens the checkout itself (the system browser, as in the
+    // window), so the page opens no tab here.
+    topUp: (credits) => call<TopUpResponse>('POST', '/api/cloud/topup', { credits }),
+    getUsage: (hours, limit) => {
+      const q = new URLSearchParams();
+      if (hours) q.set('hours', String(hours));
+      if (limit) q.set('limit', String(limit));
+      const qs = q.toString();
+      return call<UsageResponse>('GET', `/api/cloud/usage${qs ? `?${qs}` : ''}`);
+    },
+    openAgent: async (id) => {
+      await call('POST', agent(id, 'open'));
+    },
+    setBackupSkipWhenIdle: async (on) => {
+      await call('POST', '/api/settings', { backupSkipWhenIdle: on });
+    },
     getCreditHistory: async () =>
       (await call<CreditHistoryResponse>('GET', '/api/cloud/credits/history')).samples ?? [],
     listAgents: async () => (await call<AgentsResponse>('GET', '/api/cloud/agents')).agents ?? [],
@@ -510,10 +541,6 @@ export function createRestBackend(deps: RestDeps): Backend {
     },
     setStartAtLogin: async (on) => {
       await call('POST', '/api/settings', { startAtLogin: on });
-    },
-    openTopUp: async (url) => {
-      // The tab is the user's own browser: open the page right here.
-      deps.open(url, '_blank', 'noopener');
     },
     openURL: async (url) => {
       deps.open(url, '_blank', 'noopener');

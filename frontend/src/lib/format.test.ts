@@ -7,6 +7,7 @@ import {
   creditsNoticeText,
   chatTooLong,
   CHAT_LIMIT_BYTES,
+  connectionLost,
   formatBytes,
   formatMoney,
   stateText,
@@ -60,6 +61,14 @@ describe('stateText', () => {
     // Before the first attempt the app is working on attempt 1.
     expect(stateText(conn({ state: 'reconnecting' }), true)).toBe('Reconnecting (attempt 1/10)…');
     expect(stateText(conn({ state: 'reconnecting', reconnectAttempt: 12 }), true)).toBe('Reconnecting (attempt 10/10)…');
+  });
+
+  it('a rejected key is no outage: it says so, in red', () => {
+    const rejected = conn({ state: 'disconnected', lastError: 'Your Eliza Cloud key was rejected', keyRejected: true });
+    expect(stateText(rejected, true)).toBe('Key rejected');
+    expect(stateTone(rejected, true)).toBe('bad');
+    expect(connectionLost(rejected)).toBe(false);
+    expect(connectionLost(conn({ state: 'disconnected', lastError: 'gave up' }))).toBe(true);
   });
 
   it('tones follow the state', () => {

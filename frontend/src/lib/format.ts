@@ -28,6 +28,7 @@ export const DEFAULT_MAX_RECONNECT = 10;
  */
 export function stateText(conn: ConnectionState | undefined, loggedIn: boolean): string {
   if (!loggedIn) return 'Not logged in';
+  if (conn?.keyRejected) return 'Key rejected';
   switch (conn?.state) {
     case 'connected':
       return 'Connected';
@@ -52,12 +53,14 @@ export function stateText(conn: ConnectionState | undefined, loggedIn: boolean):
  * the reason kept) from a disconnect the user asked for.
  */
 export function connectionLost(conn: ConnectionState | undefined): boolean {
-  return conn?.state === 'disconnected' && !!conn.lastError;
+  // A rejected key is no outage: the Login view says what to do.
+  return conn?.state === 'disconnected' && !!conn.lastError && !conn.keyRejected;
 }
 
 /** stateTone picks the badge colour class; the text always says it too. */
 export function stateTone(conn: ConnectionState | undefined, loggedIn: boolean): 'ok' | 'busy' | 'bad' | 'idle' {
   if (!loggedIn) return 'idle';
+  if (conn?.keyRejected) return 'bad';
   switch (conn?.state) {
     case 'connected':
       return 'ok';
@@ -133,6 +136,14 @@ export function formatBytes(n: number | null | undefined): string {
     i++;
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/**
+ * revokePage is the cloud's API-keys page: an API key cannot revoke itself,
+ * so logging out only forgets it here and the user revokes it there.
+ */
+export function revokePage(base: string): string {
+  return `${base.replace(/\/+$/, '')}/dashboard/api-keys`;
 }
 
 /** Maximum chat message, in UTF-8 bytes. */

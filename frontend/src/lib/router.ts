@@ -1,15 +1,16 @@
-// Hash routing: `#/overview`, `#/agents`, `#/chat`, `#/settings`. The hash
+// Hash routing: `#/overview`, `#/agents`, `#/chat`, `#/usage`, `#/settings`. The hash
 // keeps working in the Wails asset server and with a file-less static host.
 
 import { readable } from 'svelte/store';
 
-export const ROUTES = ['overview', 'agents', 'chat', 'settings'] as const;
+export const ROUTES = ['overview', 'agents', 'chat', 'usage', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_TITLES: Record<Route, string> = {
   overview: 'Overview',
   agents: 'Agents',
   chat: 'Chat',
+  usage: 'Usage',
   settings: 'Settings',
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { get } from 'svelte/store';
 import type { Backend, LiveState } from './backend';
-import { createAppStore, initialState, MAX_TOASTS, needsRefetch, reduce, type AppState } from './state';
+import { createAppStore, initialState, keyRejected, MAX_TOASTS, needsLogin, needsRefetch, reduce, type AppState } from './state';
 import type { AppEvent, Snapshot } from './types';
 import { snap } from './fixtures.test-util';
 
@@ -22,7 +22,7 @@ describe('reduce', () => {
     const c = { balance: 1.5, level: 'low' as const, low: true, critical: false, topUpUrl: 'u' };
     const s = reduce(withSnap(), { type: 'credits', data: c }, NOW);
     expect(s.snapshot?.credits).toEqual(c);
-    const st = { baseUrl: 'b', notifications: false, startAtLogin: true, configPath: 'p' };
+    const st = { baseUrl: 'b', notifications: false, startAtLogin: true, configPath: 'p', backupSkipWhenIdle: false };
     expect(reduce(s, { type: 'settings', data: st }, NOW).snapshot?.settings).toEqual(st);
   });
 
@@ -88,6 +88,46 @@ describe('reduce', () => {
     expect(s6.snapshot?.loggedIn).toBe(false);
     // Unnumbered snapshots (seq 0, as test fakes send) are always taken.
     expect(reduce(s6, { type: 'state', data: snap() }, NOW).snapshot?.seq).toBe(0);
+  });
+
+  it('a rejected key (snapshot or connection flag) sends the user to log in again', () => {
+    const ok = snap();
+    expect(keyRejected(ok)).toBe(false);
+    expect(needsLogin(ok)).toBe(false);
+    const rejected = snap({ keyRejected: true });
+    expect(keyRejected(rejected)).toBe(true);
+    expect(needsLogin(rejected)).toBe(true);
+    const viaConn = snap({ connection: { state: 'disconnected', since: 'x', keyRejected: true, lastError: 'key rejected' } });
+    expect(needsLogin(viaConn)).toBe(true);
+    expect(needsLogin(snap({ loggedIn: false }))).toBe(true);
+    expect(keyRejected(null)).toBe(false);
+  });
+
+  it('on a rejected key drops the moot notices and forgets the last session', () => {
+    const at = '2026-03-02T09:00:00Z';
+    let s = withSnap(snap({ seq: 1 }));
+    expect(s.lastConn?.agentId).toBe('a1');
+    expect(s.lastBalance?.balance).toBe(12.5);
+    s = reduce(s, { type: 'notice', data: { kind: 'credits', level: 'warning', message: 'low', at } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'backup', level: 'warning', message: 'backup failed', at } }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'connection', level: 'critical', message: 'Your Eliza Cloud key was rejected (revoked or expired). Log in again.', at } }, NOW);
+    const rejected = snap({
+      seq: 2,
+      keyRejected: true,
+      connection: { state: 'disconnected', since: 'x', keyRejected: true, lastError: 'Your Eliza Cloud key was rejected' },
+    });
+    s = reduce(s, { type: 'state', data: rejected }, NOW);
+    expect(s.toasts.map((t) => t.message)).toEqual(['backup failed']);
+    expect(s.lastConn).toBeNull(); // no "Connection lost" with the old agent after logging in again
+    expect(s.lastBalance).toBeNull();
+    // The notice arriving after the state is not shown either, but counted.
+    s = reduce(s, { type: 'notice', data: { kind: 'connection', level: 'critical', message: 'again', at } }, NOW);
+    expect(s.toasts.map((t) => t.message)).toEqual(['backup failed']);
+    expect(s.snapshot?.lastNotice?.message).toBe('again');
+    // Logged in again: notices show as usual.
+    s = reduce(s, { type: 'state', data: snap({ seq: 3 }) }, NOW);
+    s = reduce(s, { type: 'notice', data: { kind: 'connection', level: 'warning', message: 'lost', at } }, NOW);
+    expect(s.toasts.map((t) => t.message)).toEqual(['backup failed', 'lost']);
   });
 
   it('asks for a refetch only when a login completes', () => {

@@ -66,6 +66,28 @@ export function older(next: Snapshot, cur: Snapshot): boolean {
 }
 
 /**
+ * keyRejected reports that Eliza Cloud refused the saved key (revoked or
+ * expired): the app keeps the key but stops calling the cloud until the
+ * user logs in again.
+ */
+export function keyRejected(s: Snapshot | null | undefined): boolean {
+  if (!s) return false;
+  return !!s.keyRejected || !!s.connection?.keyRejected;
+}
+
+/** needsLogin: the Login view is what the user needs (logged out, or the key was rejected). */
+export function needsLogin(s: Snapshot): boolean {
+  return !s.loggedIn || keyRejected(s);
+}
+
+/**
+ * A rejected key is said on the Login view, so its notices (the connection
+ * one that says to log in again, balance ones the app can no longer check)
+ * would only repeat it above the view.
+ */
+const MOOT_WHEN_REJECTED = new Set(['connection', 'credits']);
+
+/**
  * reduce applies one event. `snapshot` and `state` replace the snapshot;
  * the partial events patch it; an event that needs a snapshot is dropped
  * while there is none (the pull that follows includes it). A snapshot older
@@ -80,7 +102,9 @@ export function reduce(s: AppState, ev: AppEvent, now: Date): AppState {
 function remember(s: AppState, now: Date): AppState {
   const snap = s.snapshot;
   if (!snap) return s;
-  if (!snap.loggedIn) return s.lastConn || s.lastBalance ? { ...s, lastConn: null, lastBalance: null } : s;
+  // Logged out or rejected: the last connection and balance belong to a
+  // session that ended, and must not come back as "Connection lost" later.
+  if (needsLogin(snap)) return s.lastConn || s.lastBalance ? { ...s, lastConn: null, lastBalance: null } : s;
   let next = s;
   const c = snap.connection;
   if (c.agentId && c.state !== 'disconnected' && c !== s.lastConn) next = { ...next, lastConn: c };
@@ -98,7 +122,14 @@ function apply(s: AppState, ev: AppEvent, now: Date): AppState {
     case 'snapshot':
     case 'state':
       if (snap && !s.resync && older(ev.data, snap)) return s;
-      return { ...s, snapshot: ev.data, generation: s.generation + 1, loadError: null, resync: false };
+      return {
+        ...s,
+        snapshot: ev.data,
+        toasts: keyRejected(ev.data) ? s.toasts.filter((t) => !MOOT_WHEN_REJECTED.has(t.kind)) : s.toasts,
+        generation: s.generation + 1,
+        loadError: null,
+        resync: false,
+      };
     case 'credits': {
       if (!snap) return s;
       // A balance warning is moot once the balance is fine again.
@@ -139,6 +170,9 @@ function apply(s: AppState, ev: AppEvent, now: Date): AppState {
       return next;
     }
     case 'notice': {
+      if (snap && keyRejected(snap) && MOOT_WHEN_REJECTED.has(ev.data.kind)) {
+        return { ...s, snapshot: { ...snap, lastNotice: ev.data, noticeCount: (snap.noticeCount ?? 0) + 1 } };
+      }
       const toast: Toast = { ...ev.data, id: s.nextId };
       // A newer notice of a kind replaces the older one (a critical balance
       // supersedes the low one; a second outage notice the first).
