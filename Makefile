@@ -120,16 +120,16 @@ lint-host: deps-go
 	$(GOBIN)/staticcheck -tags redteam ./internal/redteam/
 
 ## vet-cross: the macOS and Windows builds type-check (no cgo for darwin here;
-## scripts/vet-darwin-cgo.sh adds the cgo tray files, slower). The Windows
-## vets use the flags of what make windows and scripts/wine/test.sh build
-## (the desktop tags with -trimpath; the tests without), so those builds
-## find the compiled packages in the cache.
+## scripts/vet-darwin-cgo.sh adds the cgo tray files, slower). Every
+## Windows compile here, in make windows and in scripts/wine/test.sh uses
+## -trimpath, so each package is compiled for Windows once and then found
+## in the build cache.
 vet-cross: deps-go
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
 	@# Wails' darwin window needs cgo: with the desktop tags, vet what does not import it.
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet -tags desktop,production $$(GOOS=darwin CGO_ENABLED=0 $(GO) list -e -tags desktop,production \
 		-f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep -v wailsapp/wails | cut -d' ' -f1)
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet ./...
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet -trimpath ./...
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet -tags desktop,production -trimpath ./...
 
 # -vet=off: lint's go vet ./... has already run every check (a superset of

@@ -72,9 +72,11 @@ boot=$!
 # traypoke, the package tests (one go command for all four: they compile
 # and link side by side, as <package>.test.exe) and the Linux-side driver
 # internal/winetest, run as its test binary the way go test runs it.
+# -trimpath as in make windows and make vet-cross: the packages they share
+# are then compiled once.
 cd "$root"
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -o "$work/traypoke.exe" ./internal/winetest/traypoke
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" test -c -o "$work/tests/" "${pkgs[@]/#/./}"
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -trimpath -o "$work/traypoke.exe" ./internal/winetest/traypoke
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" test -trimpath -c -o "$work/tests/" "${pkgs[@]/#/./}"
 "$GO" test -c -tags winee2e -o "$work/winetest.test" ./internal/winetest/
 wait "$boot" || { boot=""; echo "wine: preparing the prefix failed (log: $work/wineboot.log)"; exit 1; }
 boot=""
