@@ -12,9 +12,13 @@ ifndef VERSION
 VERSION := $(shell scripts/version.sh 2>/dev/null || echo 0.1.0+unknown)
 endif
 LDFLAGS := -s -w -X main.version=$(VERSION)
+# The desktop build's compile flags, which lint's go vet -tags $(TAGS) uses
+# too: vet needs its dependencies compiled, and with the same flags it finds
+# them in the build cache instead of compiling them (and WebKit's cgo) again.
+LINUX_CODEGEN := -trimpath -buildmode=pie
 # The Linux binary is position-independent with full RELRO (read-only GOT,
 # symbols bound at start), as Debian's hardening rules expect of a package.
-LINUX_BUILDFLAGS := -buildmode=pie -ldflags "$(LDFLAGS) -linkmode=external -extldflags '-Wl,-z,relro,-z,now'"
+LINUX_BUILDFLAGS := $(LINUX_CODEGEN) -ldflags "$(LDFLAGS) -linkmode=external -extldflags '-Wl,-z,relro,-z,now'"
 RELEASE := build/release
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
@@ -28,7 +32,7 @@ APT_PKGS := gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth \
             dbus-daemon libglib2.0-bin x11-utils imagemagick xdotool chromium tmux \
             $(APT_RELEASE_PKGS)
 
-.PHONY: all deps deps-system deps-npm deps-go frontend build demo run test \
+.PHONY: all deps deps-system deps-npm deps-go frontend build demo run test deps-test-system lint-host \
         test-go test-tray test-frontend test-e2e test-redteam test-window screenshots generate lint vet-cross bench fuzz clean \
         version release deb tarball release-check
 
@@ -70,7 +74,7 @@ frontend: deps-npm
 ## build: build/bin/milady-cloud (window + tray + REST API)
 build: deps-system deps-go frontend
 	@mkdir -p build/bin
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -trimpath $(LINUX_BUILDFLAGS) -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) $(LINUX_BUILDFLAGS) -o $(BIN) .
 	@echo "built $(BIN)"
 
 ## demo: build and run against the offline simulator (window if there is a display)
@@ -85,35 +89,53 @@ run: build
 ## frontend unit tests, the dashboard in headless Chromium, the attacks of the
 ## red-team suite against the binary, the window under Xvfb, the Linux packages,
 ## the Windows build under Wine
-test: deps build lint test-go test-tray test-frontend test-e2e test-redteam test-window release-check test-windows
+# The steps run one after another (scripts/steps.sh prints each one's wall
+# and CPU time). The first step's targets run concurrently: the apt
+# installs (one apt-get for the build's and the Windows test's packages)
+# wait on the network and the disk while the Go modules download and the
+# cross-platform vet, which needs no system package, compiles.
+TEST_STEPS := deps-test-system+deps-go+frontend+vet-cross build lint-host test-go test-tray \
+              test-frontend test-e2e test-redteam test-window release-check test-windows
+test:
+	@MAKE="$(MAKE)" scripts/steps.sh $(TEST_STEPS)
 	@echo "make test: all suites passed"
+
+# deps-test-system: deps-system and deps-windows in one apt-get run.
+deps-test-system:
+	$(call apt_install,$(APT_PKGS) $(WIN_APT_PKGS))
 
 ## generate: the dashboard's TypeScript contract from the Go types
 generate:
 	$(GO) run ./scripts/tsgen
 
-lint:
+lint: lint-host vet-cross
+
+lint-host: deps-go
 	$(GO) run ./scripts/tsgen -check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags $(TAGS) ./...
+	CGO_ENABLED=1 $(GO) vet -tags $(TAGS) $(LINUX_CODEGEN) ./...
 	$(GOBIN)/staticcheck ./...
 	$(GO) vet -tags redteam ./internal/redteam/
 	$(GOBIN)/staticcheck -tags redteam ./internal/redteam/
-	$(MAKE) vet-cross
 
 ## vet-cross: the macOS and Windows builds type-check (no cgo for darwin here;
-## scripts/vet-darwin-cgo.sh adds the cgo tray files, slower)
-vet-cross:
+## scripts/vet-darwin-cgo.sh adds the cgo tray files, slower). Every
+## Windows compile here, in make windows and in scripts/wine/test.sh uses
+## -trimpath, so each package is compiled for Windows once and then found
+## in the build cache.
+vet-cross: deps-go
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
 	@# Wails' darwin window needs cgo: with the desktop tags, vet what does not import it.
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet -tags desktop,production $$(GOOS=darwin CGO_ENABLED=0 $(GO) list -e -tags desktop,production \
 		-f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep -v wailsapp/wails | cut -d' ' -f1)
-	GOOS=windows $(GO) vet ./...
-	GOOS=windows $(GO) vet -tags desktop,production ./...
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet -trimpath ./...
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet -tags desktop,production -trimpath ./...
 
+# -vet=off: lint's go vet ./... has already run every check (a superset of
+# the few go test runs) on these same packages.
 test-go:
-	MILADY_CRASH_KILLS=200 $(GO) test -race -count=1 ./...
+	MILADY_CRASH_KILLS=200 $(GO) test -race -vet=off -count=1 ./...
 
 test-tray:
 	$(GO) test -count=1 -tags traye2e ./app/tray/...

@@ -36,6 +36,7 @@ declare -A skip=(
 )
 
 cleanup() {
+  [[ -n "${boot:-}" ]] && kill "$boot" 2>/dev/null || true
   [[ -n "${WINEPREFIX:-}" ]] && wineserver -k 2>/dev/null || true
   [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null || true
 }
@@ -55,18 +56,39 @@ export DISPLAY=:$n
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
 # No Mono/Gecko installers: they would try to download and block.
 export WINEDLLOVERRIDES="mscoree,mshtml="
-t0=$(date +%s)
-wineboot -i >"$work/wineboot.log" 2>&1
-wineserver -w
-x86_64-w64-mingw32-as -o "$work/bcryptprimitives.o" "$root/scripts/wine/bcryptprimitives.s"
-x86_64-w64-mingw32-ld -shared -s --entry DllMain -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
-  "$work/bcryptprimitives.o" "$root/scripts/wine/bcryptprimitives.def"
-echo "wine: prefix ready in $(( $(date +%s) - t0 )) s ($(wine --version))"
+# The prefix boots in the background: wineboot mostly waits on its
+# services and the disk, so the Windows test programs compile meanwhile.
+(
+  t0=$SECONDS
+  wineboot -i >"$work/wineboot.log" 2>&1
+  wineserver -w
+  x86_64-w64-mingw32-as -o "$work/bcryptprimitives.o" "$root/scripts/wine/bcryptprimitives.s"
+  x86_64-w64-mingw32-ld -shared -s --entry DllMain -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+    "$work/bcryptprimitives.o" "$root/scripts/wine/bcryptprimitives.def"
+  echo "wine: prefix ready in $((SECONDS - t0)) s ($(wine --version))"
+) &
+boot=$!
 
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -o "$work/traypoke.exe" ./internal/winetest/traypoke
-MILADY_WINE_EXE=$exe MILADY_WINE_SETUP=$setup MILADY_WINE_TRAYPOKE=$work/traypoke.exe \
-  "$GO" test -count=1 -tags winee2e -v ./internal/winetest/ 2>&1 | tee "$work/winetest.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+wine_test)' || true
-grep -q '^ok ' "$work/winetest.log" || { echo "wine: internal/winetest failed (full log: $work/winetest.log)"; exit 1; }
+# traypoke, the package tests (one go command for all four: they compile
+# and link side by side, as <package>.test.exe) and the Linux-side driver
+# internal/winetest, run as its test binary the way go test runs it.
+# -trimpath as in make windows and make vet-cross: the packages they share
+# are then compiled once.
+cd "$root"
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -trimpath -o "$work/traypoke.exe" ./internal/winetest/traypoke
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" test -trimpath -c -o "$work/tests/" "${pkgs[@]/#/./}"
+"$GO" test -c -tags winee2e -o "$work/winetest.test" ./internal/winetest/
+wait "$boot" || { boot=""; echo "wine: preparing the prefix failed (log: $work/wineboot.log)"; exit 1; }
+boot=""
+
+set +e
+(cd "$root/internal/winetest" &&
+  MILADY_WINE_EXE=$exe MILADY_WINE_SETUP=$setup MILADY_WINE_TRAYPOKE=$work/traypoke.exe \
+  "$work/winetest.test" -test.v -test.count=1 -test.timeout=10m) 2>&1 |
+  tee "$work/winetest.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+wine_test)'
+rc=${PIPESTATUS[0]}
+set -e
+((rc == 0)) || { echo "wine: internal/winetest failed (full log: $work/winetest.log)"; exit 1; }
 
 # Go 1.26's testing removes t.TempDir() folders with a call that Wine 8
 # does not implement ("Invalid function"), which fails tests that passed.
@@ -76,8 +98,7 @@ grep -q '^ok ' "$work/winetest.log" || { echo "wine: internal/winetest failed (f
 # same as a failure message there, so tests run here log nothing on success.
 failed=0
 for p in "${pkgs[@]}"; do
-  name=${p//\//-}
-  GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" test -c -o "$work/tests/$name.test.exe" "./$p"
+  name=${p##*/}
   log=$work/tests/$name.log
   set +e
   (cd "$root/$p" && wine "$work/tests/$name.test.exe" -test.v -test.count=1 -test.timeout=5m \
