@@ -68,6 +68,7 @@ func TestRevokedKeyAsksToLogInAgain(t *testing.T) {
 		snap.LastNotice.Level != "critical" || snap.LastNotice.Kind != "connection" {
 		t.Fatalf("notices %d → %d, last %+v", notices, snap.NoticeCount, snap.LastNotice)
 	}
+	apptest.Eventually(t, waitLimit, "the notification", func() bool { return len(alerts.bodies()) > 0 })
 	if got := alerts.bodies(); len(got) != 1 || got[0] != app.KeyRejectedNotice {
 		t.Fatalf("notifications %q, want one %q", got, app.KeyRejectedNotice)
 	}
@@ -130,6 +131,9 @@ func TestKeyRejectedWhileReconnectingIsOneNotification(t *testing.T) {
 	if n := agentCalls(h.sim, id, "/provision") - provisions; n != 1 {
 		t.Fatalf("%d provision calls after the key was rejected", n-1)
 	}
+	// The notification is sent off the event path: wait for it, then
+	// check it is the only one.
+	apptest.Eventually(t, waitLimit, "the notification", func() bool { return len(alerts.bodies()) > 0 })
 	if got := alerts.bodies(); len(got) != 1 || got[0] != app.KeyRejectedNotice {
 		t.Fatalf("notifications %q, want only %q", got, app.KeyRejectedNotice)
 	}
