@@ -534,10 +534,10 @@ step('a revoked key shows the Login view with the reason; logging in again retur
 });
 
 /** lastOpened is the newest URL the app asked "the system browser" to open that matches re. */
-async function lastOpened(re) {
+async function lastOpened(re, within = T) {
   const file = process.env.MILADY_E2E_OPENED;
   assert(file, 'MILADY_E2E_OPENED is not set (scripts/e2e.sh records the opened URLs there)');
-  const deadline = Date.now() + T;
+  const deadline = Date.now() + within;
   for (;;) {
     const urls = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((u) => re.test(u));
     if (urls.length) return urls[urls.length - 1];
@@ -600,9 +600,16 @@ step('top up: the checkout opens in the browser, and the balance updates on retu
 step('Open shows a running agent\'s own UI through a pairing link, never shown in the page', async () => {
   await byId('nav-agents').click();
   const id = await row().getAttribute('data-agent-id');
-  await row().getByTestId('agent-open').click();
-  await byId('notice').filter({ hasText: `${agentName} opened in your browser.` }).waitFor();
-  const url = await lastOpened(new RegExp(`/__sim/agent-ui/${id}\\?token=`));
+  // The app opens the browser at most once per 2 s (any page: log-in,
+  // checkout, agent), so an Open right after the top-up may be swallowed:
+  // press again once the window has passed, as a user would.
+  const want = new RegExp(`/__sim/agent-ui/${id}\\?token=`);
+  let url;
+  for (let i = 0; !url; i++) {
+    await row().getByTestId('agent-open').click();
+    await byId('notice').filter({ hasText: `${agentName} opened in your browser.` }).first().waitFor();
+    url = await lastOpened(want, 3000).catch((e) => { if (i >= 2) throw e; });
+  }
   const token = new URL(url).searchParams.get('token');
   assert(token && !(await page.content()).includes(token), 'the pairing token is shown in the dashboard');
 });
