@@ -6,6 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 TAGS  := desktop,production,webkit2_41
 BIN   := build/bin/milady-cloud
+WINDOW_BIN := build/bin/milady-cloud-window
 # VERSION comes from git (scripts/version.sh: 0.1.0+git<N>.<hash> without a
 # tag, X.Y.Z on tag vX.Y.Z), computed once per make run.
 ifndef VERSION
@@ -71,11 +72,14 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 frontend: deps-npm
 	cd frontend && npm run build --silent
 
-## build: build/bin/milady-cloud (window + tray + REST API)
+## build: build/bin/milady-cloud (tray + REST API + Service, without
+## GTK/WebKit) and build/bin/milady-cloud-window (the window, a process the
+## first starts when the dashboard is opened: docs/window-process.md)
 build: deps-system deps-go frontend
 	@mkdir -p build/bin
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) $(LINUX_BUILDFLAGS) -o $(BIN) .
-	@echo "built $(BIN)"
+	CGO_ENABLED=1 $(GO) build $(LINUX_BUILDFLAGS) -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) $(LINUX_BUILDFLAGS) -o $(WINDOW_BIN) ./cmd/milady-cloud-window
+	@echo "built $(BIN) and $(WINDOW_BIN)"
 
 ## demo: build and run against the offline simulator (window if there is a display)
 demo: build

@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -38,13 +37,11 @@ import (
 	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/cli"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
+	"github.com/milady-ai/milady-cloud/frontend"
 	"github.com/milady-ai/milady-cloud/internal/httpserve"
 	"github.com/milady-ai/milady-cloud/internal/opener"
 	"github.com/milady-ai/milady-cloud/internal/single"
 )
-
-//go:embed all:frontend/dist
-var dist embed.FS
 
 // version is set at build time (-ldflags "-X main.version=…").
 var version = "0.1.0-dev"
@@ -200,7 +197,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		BindHost:       f.bind,
 		Port:           ln.Addr().(*net.TCPAddr).Port, // the real one, also with --port 0
 		AllowedOrigins: splitList(os.Getenv("MILADY_ALLOWED_ORIGINS")),
-		Dashboard:      dashboardFS(),
+		Dashboard:      frontend.Dist(),
 		Logger:         logger.With("component", "api"),
 		PingInterval:   pingInterval(logger),
 	})
@@ -220,6 +217,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// The bind host as given: it is the Host and Origin the gate admits.
 		url = "http://" + net.JoinHostPort(strings.Trim(f.bind, "[]"), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) + "/"
 	}
+	apiURL := url   // what the window process calls
 	openURL := url // what --open opens
 	if token != "" && os.Getenv("MILADY_API_TOKEN") != "" {
 		// The user chose this token; the fragment hands it to the browser
@@ -248,7 +246,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 
 	if desktopMode {
-		runDesktop(f, a, handler, url, stdout, logger, open, quit, doQuit)
+		runDesktop(desktopRun{
+			f: f, a: a, handler: handler, url: url, apiURL: apiURL, token: token,
+			stdout: stdout, logger: logger, open: open, quit: quit, doQuit: doQuit,
+		})
 	} else {
 		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
 		if f.open {
@@ -275,97 +276,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	a.close()
 	logger.Info("stopped")
 	return 0
-}
-
-// runDesktop runs the tray beside the window until the window quits or a
-// quit is asked for. The window is reached through the Service (SetWindow,
-// ShowWindow), which is the one holder of it.
-func runDesktop(f flags, a *wired, handler http.Handler, url string, stdout io.Writer, logger *slog.Logger, open *opener.Opener, quit <-chan struct{}, doQuit func()) {
-	openDashboard := func() {
-		if !a.svc.ShowWindow() {
-			if err := open.Open(url); err != nil {
-				logger.Warn("could not open the dashboard", "err", err)
-			}
-		}
-	}
-	// No OnQuit: the tray's Quit goes to the Service, whose quit function
-	// is doQuit already.
-	t := tray.New(a.svc, a.svc.Agents(), tray.Options{
-		Logger:        logger.With("component", "tray"),
-		StartAtLogin:  a.autostart != nil,
-		OpenDashboard: openDashboard,
-	})
-	// Start runs here, on the main goroutine, before desktop.Run calls
-	// wails.Run: on macOS both must be on the main thread (the tray and
-	// Wails' darwin package lock the main goroutine to it in init), and
-	// the tray then shares Wails' run loop.
-	trayOK := t.Start()
-	a.svc.SetTrayAvailable(trayOK && tray.TrayHostPresent())
-	defer t.Stop()
-
-	title := desktop.DefaultTitle
-	if f.sim {
-		title += " — SIMULATOR"
-	}
-	sub, _ := fs.Sub(dist, "frontend/dist")
-	trayPresent := func() bool { return trayOK && tray.TrayHostPresent() }
-	win := desktop.NewLazy(desktop.LazyConfig{Options: desktop.Options{
-		Backend:         a.svc,
-		Agents:          a.svc.Agents(),
-		Chat:            a.svc.Chat(),
-		Billing:         a.svc.Billing(),
-		Assets:          sub,
-		APIHandler:      handler,
-		Title:           title,
-		Hidden:          f.hidden,
-		TrayHostPresent: trayPresent,
-		Logger:          logger.With("component", "window"),
-		Opener:          open,
-		OnReady: func(w desktop.Window) {
-			// Quitting closes the window, including a quit asked for
-			// before Wails had started it.
-			go func() {
-				<-quit
-				w.Quit()
-			}()
-		},
-	}})
-	// The Service holds the window from the start, created or not: showing
-	// it (tray, POST /api/window/show, a second instance) creates it.
-	if desktop.Supported() {
-		a.svc.SetWindow(win)
-	}
-	// A start at login (--hidden) runs without the window until the
-	// dashboard is first opened: WebKit would cost ~200 MB for a window
-	// nobody looks at. Without a tray host the window still opens, after
-	// the grace period, so the app stays reachable. A plain start is the
-	// user asking for the window, so it opens at once.
-	openNow := !f.hidden || !desktop.LazyStart()
-	if !openNow {
-		logger.Info("window: started hidden; the window is created when the dashboard is first opened")
-		// The GTK/WebKit libraries the binary links were read in by the
-		// loader and sit unused until then: give their clean pages back.
-		if n, err := desktop.ReleaseLibraryPages(); err != nil {
-			logger.Info("window: could not release the window libraries' pages", "err", err)
-		} else {
-			logger.Debug("window: released the window libraries' pages until the window is opened", "mappings", n)
-		}
-	}
-	opened, err := win.Run(quit, openNow)
-	if err != nil {
-		a.svc.SetWindow(nil)
-		logger.Warn("window unavailable; running without it", "err", err)
-		fmt.Fprintf(stdout, "Milady Cloud dashboard: %s\n", url)
-		if !openNow {
-			// Someone asked to open the dashboard: the browser will do.
-			openDashboard()
-		}
-		<-quit
-		return
-	}
-	if opened {
-		doQuit()
-	}
 }
 
 // wired holds what main built, for closing in order.
@@ -463,19 +373,6 @@ func wire(f flags, desktopMode bool, stateDir string, logger *slog.Logger, open 
 	}
 	w.svc = svc
 	return w, nil
-}
-
-// dashboardFS is the embedded dashboard, or nil before the first frontend
-// build (the API then serves a placeholder page).
-func dashboardFS() fs.FS {
-	sub, err := fs.Sub(dist, "frontend/dist")
-	if err != nil {
-		return nil
-	}
-	if _, err := fs.Stat(sub, "index.html"); err != nil {
-		return nil
-	}
-	return sub
 }
 
 // stateDir is the state folder as store.DataDir names it (the one rule,
