@@ -173,6 +173,8 @@ func TestRoutes(t *testing.T) {
 			wantJSON: `{"ok":true,"samples":[{"at":"2026-03-01T12:00:00Z","balance":12.5}]}`},
 		{name: "top up", method: "POST", path: "/api/cloud/topup", wantStatus: 200,
 			wantJSON: `{"ok":true,"url":"https://www.elizacloud.ai/dashboard/settings?tab=billing"}`, wantCall: "TopUp 0"},
+		{name: "top up page", method: "POST", path: "/api/cloud/topup/open", wantStatus: 200,
+			wantJSON: `{"ok":true}`, wantCall: "OpenTopUp"},
 		{name: "list agents", method: "GET", path: "/api/cloud/agents", wantStatus: 200,
 			wantJSON: `{"ok":true,"agents":[` + agentJSON + `]}`},
 		{name: "create agent", method: "POST", path: "/api/cloud/agents", wantStatus: 201,

@@ -140,6 +140,8 @@ func TestErrorAnswers(t *testing.T) {
 			setup: fail("CreditHistory", errors.New("boom"))},
 		{name: "top up failure", method: "POST", path: "/api/cloud/topup", wantStatus: 400,
 			setup: fail("TopUp", app.InvalidInput("No browser available")), wantJSON: errJSON("No browser available")},
+		{name: "top up page failure", method: "POST", path: "/api/cloud/topup/open", wantStatus: 400,
+			setup: fail("OpenTopUp", app.InvalidInput("No browser available")), wantJSON: errJSON("No browser available")},
 		{name: "settings failure", method: "POST", path: "/api/settings", body: `{"startAtLogin":true}`, wantStatus: 500,
 			setup: fail("SetStartAtLogin", errors.New("write autostart file: permission denied"))},
 	}, nil)

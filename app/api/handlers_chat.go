@@ -56,6 +56,12 @@ func (s *server) chat(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, reply)
 }
 
+// AgentIDHeader is set on the answer of POST /api/chat/stream to the id
+// the Backend passed to onStart, so a client learns the agent before the
+// first chunk (the window's own process hands it to its onStart); the
+// "done" event carries it again for clients that read only the body.
+const AgentIDHeader = "X-Agent-Id"
+
 // chatStream answers JSON errors until the Backend calls onStart (e.g. 409
 // when not connected), and SSE after it: a "chunk" per chunk, flushed at
 // once, then "done" or "error".
@@ -75,6 +81,9 @@ func (s *server) chatStream(w http.ResponseWriter, r *http.Request) {
 		defer mu.Unlock()
 		if sse == nil && !ended {
 			agentID = id
+			if id != "" {
+				w.Header().Set(AgentIDHeader, id)
+			}
 			sse = startSSE(w)
 		}
 	}

@@ -69,6 +69,17 @@ func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// openTopUp opens the cloud's billing page in the system browser, as the
+// tray's "Top up credits…" does (no checkout is started). It exists for
+// the window's own process, whose OpenTopUp goes through this API.
+func (s *server) openTopUp(w http.ResponseWriter, r *http.Request) {
+	if err := s.b.OpenTopUp(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, OKResponse{OK: true})
+}
+
 // creditsMessage is the one answer to any credits that are not a whole
 // number in the checkout's range.
 const creditsMessage = "credits must be an integer from 1 to 1000"

@@ -121,7 +121,8 @@ func (s *server) table() []routeSpec {
 		{"GET", "/api/cloud/credits", s.credits}, // ?fresh=1
 		{"GET", "/api/cloud/credits/history", s.creditHistory},
 		{"POST", "/api/cloud/topup", s.topUp}, // {credits?}
-		{"GET", "/api/cloud/usage", s.usage},  // ?hours=&limit=
+		{"POST", "/api/cloud/topup/open", s.openTopUp},
+		{"GET", "/api/cloud/usage", s.usage}, // ?hours=&limit=
 
 		{"GET", "/api/cloud/agents", s.listAgents},
 		{"POST", "/api/cloud/agents", s.createAgent}, // {agentName, agentConfig?, environmentVars?}

@@ -190,6 +190,9 @@ func TestChatStreamFraming(t *testing.T) {
 	srv := newTestServer(t, f, nil)
 	resp, sse, _ := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 	checkSSEHeaders(t, resp)
+	if got := resp.Header.Get(AgentIDHeader); got != testAgentID {
+		t.Errorf("%s = %q, want the agent passed to onStart, %q", AgentIDHeader, got, testAgentID)
+	}
 	if m := sse.Event(); m.Event != "chunk" || m.Data != `{"text":"Hel"}` {
 		t.Fatalf("first message %+v", m)
 	}
