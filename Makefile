@@ -174,16 +174,18 @@ version:
 release: deb tarball windows
 	@ls -l $(RELEASE)/*.deb $(RELEASE)/*.tar.gz
 
-## deb: build/release/milady-cloud_<version>_amd64.deb
+## deb: build/release/milady-cloud_<version>_amd64.deb (/usr/bin/milady-cloud,
+## /usr/lib/milady-cloud/milady-cloud-window)
 deb: build
-	scripts/package-linux.sh deb $(BIN) $(VERSION) $(RELEASE)
+	scripts/package-linux.sh deb $(BIN) $(WINDOW_BIN) $(VERSION) $(RELEASE)
 
 ## tarball: build/release/milady-cloud-<version>-linux-amd64.tar.gz (install.sh into ~/.local)
 tarball: build
-	scripts/package-linux.sh tarball $(BIN) $(VERSION) $(RELEASE)
+	scripts/package-linux.sh tarball $(BIN) $(WINDOW_BIN) $(VERSION) $(RELEASE)
 
 ## release-check: the version scheme; lintian, desktop-file-validate and
-## appstreamcli on the .deb; the tarball's install.sh into a temporary home;
+## appstreamcli on the .deb; both binaries in place, only the window one
+## linked to GTK/WebKitGTK; the tarball's install.sh into a temporary home;
 ## as root, apt-get install of the .deb, a headless start, a clean removal
 release-check: deb tarball
 	@set -o pipefail; scripts/version_test.sh | grep -v '^ok '

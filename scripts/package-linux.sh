@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# package-linux.sh deb|tarball BIN VERSION OUTDIR
+# package-linux.sh deb|tarball BIN WINDOW_BIN VERSION OUTDIR
+#
+# BIN is the tray/REST/Service program (no GTK or WebKitGTK linked in),
+# WINDOW_BIN the window program it starts on demand (docs/window-process.md).
+# The window program goes to lib/milady-cloud/ next to bin/: it is not
+# meant to be run by hand, and the tray program finds it there as
+# ../lib/milady-cloud/milady-cloud-window from its own folder.
 #
 #   deb      OUTDIR/milady-cloud_<VERSION>_amd64.deb, built with dpkg-deb
-#            from a staged tree: Depends computed by dpkg-shlibdeps, a
-#            changelog and a man page gzipped reproducibly, md5sums, every
-#            file owned by root with Debian's modes.
+#            from a staged tree: /usr/bin/milady-cloud and
+#            /usr/lib/milady-cloud/milady-cloud-window, Depends computed by
+#            dpkg-shlibdeps over both, a changelog and a man page gzipped
+#            reproducibly, md5sums, every file owned by root with Debian's
+#            modes.
 #   tarball  OUTDIR/milady-cloud-<VERSION>-linux-amd64.tar.gz: the same
-#            binary, desktop file, icons, metainfo and man page under bin/
-#            and share/, with install.sh for ~/.local.
+#            binaries, desktop file, icons, metainfo and man page under
+#            bin/, lib/ and share/, with install.sh for ~/.local.
 #
 # The icons are rendered from build/appicon.png with ImageMagick; file times
 # are set to the commit's time so the same commit gives the same archives.
 set -euo pipefail
 
-kind=${1:?usage: package-linux.sh deb|tarball BIN VERSION OUTDIR}
+kind=${1:?usage: package-linux.sh deb|tarball BIN WINDOW_BIN VERSION OUTDIR}
 BIN=${2:?binary}
-VERSION=${3:?version}
-OUT=${4:?output folder}
+WINDOW_BIN=${3:?window binary}
+VERSION=${4:?version}
+OUT=${5:?output folder}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NAME=milady-cloud
+# Where the window program goes, relative to the prefix (/usr, ~/.local).
+WINDOW_REL=lib/$NAME/$NAME-window
 APPID=ai.milady.MiladyCloud
 MAINTAINER=${DEB_MAINTAINER:-Milady AI <support@milady.ai>}
 SIZES="16 22 24 32 48 64 128 256 512"
@@ -29,6 +40,7 @@ umask 022
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 [ -x "$BIN" ] || { echo "package-linux: no binary at $BIN (run make build)" >&2; exit 1; }
+[ -x "$WINDOW_BIN" ] || { echo "package-linux: no window binary at $WINDOW_BIN (run make build)" >&2; exit 1; }
 
 # icons renders the hicolor PNGs once into OUT/icons (reused by both kinds).
 icons() {
@@ -70,9 +82,11 @@ deb() {
   local stage="$OUT/deb-root" doc
   rm -rf "$stage"
   install -D -m 0755 "$BIN" "$stage/usr/bin/$NAME"
+  install -D -m 0755 "$WINDOW_BIN" "$stage/usr/$WINDOW_REL"
   # The linker's .comment section (compiler versions) is dead weight lintian
   # points out; go build -s keeps it.
   objcopy --remove-section=.comment "$stage/usr/bin/$NAME"
+  objcopy --remove-section=.comment "$stage/usr/$WINDOW_REL"
   share "$stage/usr"
   doc="$stage/usr/share/doc/$NAME"
   install -d "$doc"
@@ -88,12 +102,13 @@ deb() {
   } | gzip -9n >"$doc/changelog.gz"
   chmod 0644 "$doc/changelog.gz"
 
-  # dpkg-shlibdeps reads debian/control from the current folder.
+  # dpkg-shlibdeps reads debian/control from the current folder. Both
+  # binaries: GTK and WebKitGTK come in only through the window program.
   local work depends
   work=$(mktemp -d)
   mkdir -p "$work/debian"
   printf 'Source: %s\n\nPackage: %s\nArchitecture: amd64\n' "$NAME" "$NAME" >"$work/debian/control"
-  depends=$(cd "$work" && dpkg-shlibdeps -O -e"$stage/usr/bin/$NAME" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  depends=$(cd "$work" && dpkg-shlibdeps -O -e"$stage/usr/bin/$NAME" -e"$stage/usr/$WINDOW_REL" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
   rm -rf "$work"
   [ -n "$depends" ] || { echo "package-linux: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
@@ -133,6 +148,9 @@ tarball() {
   stage="$OUT/tar-root/$base"
   rm -rf "$OUT/tar-root"
   install -D -m 0755 "$BIN" "$stage/bin/$NAME"
+  # The same layout as installed, so bin/milady-cloud also finds its window
+  # when run from the unpacked archive.
+  install -D -m 0755 "$WINDOW_BIN" "$stage/$WINDOW_REL"
   share "$stage"
   install -m 0755 "$ROOT/build/linux/install.sh" "$stage/install.sh"
   # README: the top of the project README (what it is, how to run it).
@@ -141,7 +159,8 @@ tarball() {
     echo
     echo "Install into ~/.local:   ./install.sh"
     echo "Remove again:            ~/.local/share/doc/$NAME/install.sh --uninstall"
-    echo "Needs GTK 3 and WebKitGTK 4.1 (Debian 12: libgtk-3-0 libwebkit2gtk-4.1-0)."
+    echo "The window ($WINDOW_REL) needs GTK 3 and WebKitGTK 4.1"
+    echo "(Debian 12: libgtk-3-0 libwebkit2gtk-4.1-0)."
     echo
     sed -n '/^Milady Cloud is a desktop/,/^$/p' "$ROOT/README.md"
     sed -n '/^## Running it/,/^### Environment/p' "$ROOT/README.md" | sed '$d'
@@ -159,5 +178,5 @@ tarball() {
 case "$kind" in
   deb) deb ;;
   tarball) tarball ;;
-  *) echo "usage: package-linux.sh deb|tarball BIN VERSION OUTDIR" >&2; exit 2 ;;
+  *) echo "usage: package-linux.sh deb|tarball BIN WINDOW_BIN VERSION OUTDIR" >&2; exit 2 ;;
 esac

@@ -2,11 +2,15 @@
 # release-check.sh VERSION OUTDIR — checks the Linux artifacts that
 # `make deb tarball` left in OUTDIR:
 #   1. lintian (0 errors, 0 warnings), desktop-file-validate and appstreamcli
-#      on the .deb's files; the man page names every flag of --help;
-#   2. the tarball's install.sh into a temporary home: files, Exec path,
-#      --version, then --uninstall leaves nothing behind;
-#   3. as root: apt-get install ./….deb, milady-cloud --version, a headless
-#      start answering /api/health, apt-get remove leaving none of its files.
+#      on the .deb's files; the two programs in place (/usr/bin/milady-cloud,
+#      /usr/lib/milady-cloud/milady-cloud-window), hardened, and only the
+#      window one linked to GTK/WebKitGTK; Depends names both; the man page
+#      names every flag of --help;
+#   2. the tarball's install.sh into a temporary home: both programs, files,
+#      Exec path, --version, then --uninstall leaves nothing behind;
+#   3. as root: apt-get install ./….deb, milady-cloud --version, the window
+#      program's libraries all found, a headless start answering
+#      /api/health, apt-get remove leaving none of its files.
 # Part 3 changes the system's packages, so it runs only as root (CI) and
 # says SKIP otherwise.
 set -euo pipefail
@@ -14,6 +18,12 @@ set -euo pipefail
 VERSION=${1:?version}
 OUT=${2:?output folder}
 NAME=milady-cloud
+# The window program, relative to the prefix (/usr, ~/.local): the tray
+# program starts it from ../lib/milady-cloud/ (docs/window-process.md).
+WINDOW_REL=lib/$NAME/$NAME-window
+# Libraries only the window program may link: the tray program must start
+# (and stay small) on a machine without a display stack loaded.
+GUI_LIBS='libwebkit2gtk|libjavascriptcoregtk|libgtk-|libgdk-'
 DEB="$OUT/${NAME}_${VERSION}_amd64.deb"
 TGZ="$OUT/$NAME-$VERSION-linux-amd64.tar.gz"
 TMP=$(mktemp -d)
@@ -28,6 +38,34 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "release-check: FAIL: $*" >&2; exit 1; }
 step() { echo "release-check: $*"; }
+
+# hardened FILE: PIE and full RELRO (lintian reports a missing BIND_NOW only
+# as info, so it is checked here).
+hardened() {
+  readelf -h "$1" | grep -q 'Type: *DYN' || fail "$1 is not PIE"
+  readelf -lW "$1" | grep -q GNU_RELRO || fail "$1 has no RELRO segment"
+  readelf -dW "$1" | grep -q 'FLAGS.*BIND_NOW\|FLAGS_1.*NOW' || fail "$1 is not linked with -z now"
+}
+
+# programs PREFIX WHAT: PREFIX/bin/milady-cloud and PREFIX/lib/milady-cloud/
+# milady-cloud-window are executables (0755), hardened, and only the window
+# one needs GTK and WebKitGTK.
+programs() {
+  local tray="$1/bin/$NAME" win="$1/$WINDOW_REL" f needed
+  for f in "$tray" "$win"; do
+    [ -f "$f" ] || fail "$2: no $f"
+    [ "$(stat -c %a "$f")" = 755 ] || fail "$2: $f has mode $(stat -c %a "$f"), want 755"
+    hardened "$f"
+  done
+  needed=$(readelf -dW "$tray" | grep NEEDED || true)
+  if grep -E "$GUI_LIBS" <<<"$needed"; then
+    fail "$2: $tray links GTK/WebKitGTK (built with the desktop tags?)"
+  fi
+  needed=$(readelf -dW "$win" | grep NEEDED || true)
+  grep -q 'libwebkit2gtk-4\.1\.so' <<<"$needed" || fail "$2: $win does not link libwebkit2gtk-4.1"
+  grep -q 'libgtk-3\.so' <<<"$needed" || fail "$2: $win does not link libgtk-3"
+}
+
 [ -f "$DEB" ] || fail "no $DEB (run make deb)"
 [ -f "$TGZ" ] || fail "no $TGZ (run make tarball)"
 
@@ -39,11 +77,17 @@ sed 's/^/  /' "$TMP/lintian.log"
 [ "$rc" = 0 ] || fail "lintian reports errors or warnings (exit $rc)"
 
 dpkg-deb -x "$DEB" "$TMP/deb"
-# lintian reports a missing BIND_NOW only as info: check the hardening here.
-elf="$TMP/deb/usr/bin/$NAME"
-readelf -h "$elf" | grep -q 'Type: *DYN' || fail "the binary is not PIE"
-readelf -lW "$elf" | grep -q GNU_RELRO || fail "the binary has no RELRO segment"
-readelf -dW "$elf" | grep -q 'FLAGS.*BIND_NOW\|FLAGS_1.*NOW' || fail "the binary is not linked with -z now"
+programs "$TMP/deb/usr" ".deb"
+# Only milady-cloud is on PATH: the window program needs the tray program's
+# pipe and is no command of its own.
+[ "$(ls "$TMP/deb/usr/bin")" = "$NAME" ] || fail ".deb: /usr/bin holds $(ls "$TMP/deb/usr/bin" | xargs), want only $NAME"
+# The GUI libraries come in through the window program alone; its Depends
+# must still pull them in.
+depends=$(dpkg-deb -f "$DEB" Depends)
+for p in libgtk-3-0 libwebkit2gtk-4.1-0; do
+  grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail ".deb: Depends lacks $p: $depends"
+done
+step ".deb: /usr/bin/$NAME (no GTK/WebKitGTK) and /usr/$WINDOW_REL (GTK, WebKitGTK), both PIE + full RELRO; Depends has libgtk-3-0, libwebkit2gtk-4.1-0"
 desktop-file-validate "$TMP/deb/usr/share/applications/$NAME.desktop" || fail "desktop-file-validate"
 appstreamcli validate --no-net "$TMP/deb/usr/share/metainfo/"*.metainfo.xml >"$TMP/as.log" 2>&1 ||
   { cat "$TMP/as.log"; fail "appstreamcli validate"; }
@@ -65,7 +109,9 @@ src="$TMP/tar/$NAME-$VERSION-linux-amd64"
 HOME="$home" XDG_CONFIG_HOME="$home/.config" "$src/install.sh" >"$TMP/install.log" ||
   { cat "$TMP/install.log"; fail "install.sh"; }
 local_="$home/.local"
-for f in bin/$NAME share/applications/$NAME.desktop share/icons/hicolor/48x48/apps/$NAME.png \
+programs "$src" "tarball"
+programs "$local_" "install.sh"
+for f in bin/$NAME $WINDOW_REL share/applications/$NAME.desktop share/icons/hicolor/48x48/apps/$NAME.png \
   share/icons/hicolor/256x256/apps/$NAME.png share/man/man1/$NAME.1.gz; do
   [ -f "$local_/$f" ] || fail "install.sh did not install $f"
 done
@@ -81,7 +127,7 @@ HOME="$home" XDG_CONFIG_HOME="$home/.config" "$local_/share/doc/$NAME/install.sh
   { cat "$TMP/uninstall.log"; fail "install.sh --uninstall"; }
 left=$(cd "$home" && find . -mindepth 1 ! -path ./.config ! -path ./.config/autostart ! -path ./.local ! -path ./.local/share ! -path ./.local/bin)
 [ -z "$left" ] || fail "install.sh --uninstall left: $left"
-step "tarball: install.sh into \$HOME/.local and --uninstall: ok"
+step "tarball: both programs; install.sh into \$HOME/.local (bin/$NAME, $WINDOW_REL) and --uninstall: ok"
 
 # --- 3. install, run and remove the .deb (root only) -------------------------
 if [ "$(id -u)" != 0 ]; then
@@ -101,6 +147,12 @@ files=$(dpkg -L $NAME | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 [ -n "$files" ] || fail "dpkg -L lists no files"
 got=$(/usr/bin/$NAME --version)
 [ "$got" = "$NAME $VERSION" ] || fail "installed --version: got '$got', want '$NAME $VERSION'"
+grep -qx "/usr/$WINDOW_REL" <<<"$files" || fail "dpkg -L $NAME does not list /usr/$WINDOW_REL"
+programs /usr "installed"
+# The package's Depends (from dpkg-shlibdeps) brought every library the
+# window program needs.
+missing=$(ldd "/usr/$WINDOW_REL" | grep 'not found' || true)
+[ -z "$missing" ] || fail "installed /usr/$WINDOW_REL lacks libraries: $missing"
 
 # A headless start in a throw-away home, against the built-in simulator so
 # that nothing leaves the machine.
@@ -127,7 +179,7 @@ rc=0
 wait "$APP_PID" || rc=$?
 APP_PID=""
 [ "$rc" = 0 ] || { cat "$state/log"; fail "the installed app exited $rc on SIGTERM"; }
-step "installed: --version and /api/health ($health) ok"
+step "installed: both programs in place, the window's libraries found, --version and /api/health ($health) ok"
 
 t2=$(date +%s.%N)
 apt_get remove "$NAME"

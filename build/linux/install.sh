@@ -2,14 +2,18 @@
 # Installs Milady Cloud for the current user, without root:
 #   ./install.sh              into ~/.local (or $PREFIX)
 #   ./install.sh --uninstall  removes exactly the files it installed
-# It writes bin/milady-cloud, the menu entry (its Exec pointing at the
-# installed binary, since ~/.local/bin is not always on the menu's PATH),
-# the hicolor icons, the AppStream metainfo and the man page, and records
-# every file in share/doc/milady-cloud/installed-files for --uninstall.
+# It writes bin/milady-cloud, the window program it starts on demand as
+# lib/milady-cloud/milady-cloud-window (where bin/milady-cloud looks for it:
+# ../lib/milady-cloud/ from its own folder; not on PATH), the menu entry (its
+# Exec pointing at the installed binary, since ~/.local/bin is not always on
+# the menu's PATH), the hicolor icons, the AppStream metainfo and the man
+# page, and records every file in share/doc/milady-cloud/installed-files for
+# --uninstall.
 # Your data (~/.local/share/milady-cloud, the config file) is never touched.
 set -eu
 
 NAME=milady-cloud
+WINDOW="lib/$NAME/$NAME-window"
 PREFIX=${PREFIX:-$HOME/.local}
 DOC="$PREFIX/share/doc/$NAME"
 LIST="$DOC/installed-files"
@@ -45,7 +49,8 @@ uninstall() {
   fi
   rm -f "$LIST"
   # Remove the folders this install left empty, deepest first.
-  for d in "$DOC" "$PREFIX/share/man/man1" "$PREFIX/share/metainfo" "$PREFIX/share/applications" \
+  for d in "$DOC" "$PREFIX/lib/$NAME" "$PREFIX/lib" \
+    "$PREFIX/share/man/man1" "$PREFIX/share/metainfo" "$PREFIX/share/applications" \
     "$PREFIX"/share/icons/hicolor/*/apps "$PREFIX"/share/icons/hicolor/* "$PREFIX/share/icons/hicolor" "$PREFIX/share/icons" \
     "$PREFIX/share/man" "$PREFIX/share/doc"; do
     [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
@@ -56,6 +61,7 @@ uninstall() {
 
 install_files() {
   [ -x "$HERE/bin/$NAME" ] || { echo "install.sh: run it from the unpacked archive (no bin/$NAME here)" >&2; exit 1; }
+  [ -x "$HERE/$WINDOW" ] || { echo "install.sh: run it from the unpacked archive (no $WINDOW here)" >&2; exit 1; }
   mkdir -p "$DOC"
   tmp="$LIST.new"
   : >"$tmp"
@@ -65,6 +71,7 @@ install_files() {
     echo "$2" >>"$tmp"
   }
   put "$HERE/bin/$NAME" "$PREFIX/bin/$NAME" 0755
+  put "$HERE/$WINDOW" "$PREFIX/$WINDOW" 0755
   (cd "$HERE/share" && find icons metainfo man -type f) | while IFS= read -r f; do
     put "$HERE/share/$f" "$PREFIX/share/$f" 0644
   done
