@@ -18,7 +18,12 @@ import (
 	"github.com/milady-ai/milady-cloud/internal/clock"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain first lets the binary play the window process for the Child
+// tests (childfake_test.go); a test run goes on to the tests.
+func TestMain(m *testing.M) {
+	fakeProcessMain()
+	goleak.VerifyTestMain(m)
+}
 
 // TestMethodsDelegate checks that each bound method calls the matching
 // Backend method with its arguments and passes the result through.

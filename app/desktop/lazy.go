@@ -122,7 +122,7 @@ func (l *Lazy) Run(quit <-chan struct{}, openNow bool) (opened bool, err error) 
 	if !openNow {
 		stop := make(chan struct{})
 		defer close(stop)
-		go l.keepReachable(stop)
+		go keepReachable(l.clock, l.grace, l.cfg.Options.TrayHostPresent, l.log, l.Show, l.open, stop)
 		select {
 		case <-quit:
 			return false, nil
@@ -159,27 +159,29 @@ func (l *Lazy) Run(quit <-chan struct{}, openNow bool) (opened bool, err error) 
 // lazyTrayPoll is how often keepReachable looks for a tray host.
 const lazyTrayPoll = 500 * time.Millisecond
 
-// keepReachable opens the window when no tray host has appeared within the
-// grace period: without a tray icon the app would be unreachable. At login
-// the panel may start after us, hence the wait rather than one check.
-func (l *Lazy) keepReachable(stop <-chan struct{}) {
-	present := l.cfg.Options.TrayHostPresent
-	deadline := l.clock.Now().Add(l.grace)
+// keepReachable calls show when no tray host has appeared within grace:
+// without a tray icon the app would be unreachable. At login the panel may
+// start after us, hence the wait rather than one check. It returns once a
+// tray host is seen, once the window has been asked for (asked closed), or
+// when stop closes. Lazy and Child share it so the rule is the same for the
+// in-process window and the window process.
+func keepReachable(clk clock.Clock, grace time.Duration, present func() bool, log *slog.Logger, show func(), asked, stop <-chan struct{}) {
+	deadline := clk.Now().Add(grace)
 	for {
 		if present != nil && present() {
 			return
 		}
-		if !l.clock.Now().Before(deadline) {
-			l.log.Warn("window: started hidden but no tray host appeared; showing the window so the app stays reachable")
-			l.Show()
+		if !clk.Now().Before(deadline) {
+			log.Warn("window: started hidden but no tray host appeared; showing the window so the app stays reachable")
+			show()
 			return
 		}
-		t := l.clock.NewTimer(lazyTrayPoll)
+		t := clk.NewTimer(lazyTrayPoll)
 		select {
 		case <-stop:
 			t.Stop()
 			return
-		case <-l.open:
+		case <-asked:
 			t.Stop()
 			return
 		case <-t.C():

@@ -5,7 +5,9 @@
 // whole environment, and the app puts the Eliza Cloud API key there for
 // Milady (ELIZAOS_CLOUD_API_KEY): every browser the app started, and every
 // program that browser started, could read the key. This package runs the
-// same per-OS helpers with the ELIZAOS_* variables removed.
+// same per-OS helpers with the ELIZAOS_* variables and the REST API token
+// (MILADY_API_TOKEN) removed; Filter is the same rule for the other programs
+// the app starts.
 package opener
 
 import (
@@ -20,6 +22,11 @@ import (
 
 // SecretPrefix marks the environment variables that never reach a child.
 const SecretPrefix = "ELIZAOS_"
+
+// TokenVar is the REST API token's variable. It never reaches a child
+// either: the browser, its helpers and the window process have no use for
+// it, and a child's environment is readable by anything running as the user.
+const TokenVar = "MILADY_API_TOKEN"
 
 // Opener opens URLs with the platform's helper. The zero value is ready to
 // use; the fields are for tests and for routing the helper's output.
@@ -63,13 +70,18 @@ func (o *Opener) Open(rawURL string) error {
 	return nil
 }
 
-// Filter returns env without the ELIZAOS_* variables. (On Windows names
-// are case-insensitive, so the prefix is compared without case.)
+// Filter returns env without the ELIZAOS_* variables and MILADY_API_TOKEN:
+// the environment for any program the app starts (the browser helper, the
+// window process). (On Windows names are case-insensitive, so names are
+// compared without case.)
 func Filter(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		if len(name) >= len(SecretPrefix) && strings.EqualFold(name[:len(SecretPrefix)], SecretPrefix) {
+			continue
+		}
+		if strings.EqualFold(name, TokenVar) {
 			continue
 		}
 		out = append(out, kv)

@@ -24,12 +24,13 @@ func fakeHelper(t *testing.T) string {
 }
 
 // TestOpenDropsSecrets: the helper gets the environment without any
-// ELIZAOS_* variable, and the rest of it unchanged.
+// ELIZAOS_* variable or the REST token, and the rest of it unchanged.
 func TestOpenDropsSecrets(t *testing.T) {
 	rec := fakeHelper(t)
 	t.Setenv("ELIZAOS_CLOUD_API_KEY", "eliza_must_not_leak")
 	t.Setenv("ELIZAOS_CLOUD_ENABLED", "true")
 	t.Setenv("elizaos_lower", "x")
+	t.Setenv("MILADY_API_TOKEN", "token_must_not_leak")
 	t.Setenv("KEEP_ME", "kept")
 	if err := New(nil).Open("https://example.invalid/billing?x=1"); err != nil {
 		t.Fatal(err)
@@ -39,7 +40,8 @@ func TestOpenDropsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := string(b)
-	if strings.Contains(strings.ToUpper(got), "ELIZAOS_") || strings.Contains(got, "eliza_must_not_leak") {
+	if strings.Contains(strings.ToUpper(got), "ELIZAOS_") || strings.Contains(got, "eliza_must_not_leak") ||
+		strings.Contains(got, "token_must_not_leak") {
 		t.Fatalf("the helper saw a secret:\n%s", got)
 	}
 	if !strings.Contains(got, "KEEP_ME=kept") || !strings.Contains(got, "ARGS=https://example.invalid/billing?x=1") {
@@ -77,8 +79,9 @@ func TestOpenReportsHelperFailure(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	got := Filter([]string{"A=1", "ELIZAOS_X=2", "Elizaos_y=3", "ELIZA=4", "ELIZAOS=5", "=odd"})
-	if strings.Join(got, " ") != "A=1 ELIZA=4 ELIZAOS=5 =odd" {
+	got := Filter([]string{"A=1", "ELIZAOS_X=2", "Elizaos_y=3", "ELIZA=4", "ELIZAOS=5", "=odd",
+		"MILADY_API_TOKEN=t", "milady_api_token=t", "MILADY_API_TOKEN_X=6", "MILADY_PORT=7"})
+	if strings.Join(got, " ") != "A=1 ELIZA=4 ELIZAOS=5 =odd MILADY_API_TOKEN_X=6 MILADY_PORT=7" {
 		t.Fatalf("Filter = %v", got)
 	}
 }
