@@ -34,7 +34,6 @@ import (
 	"github.com/milady-ai/milady-cloud/app/desktop"
 	"github.com/milady-ai/milady-cloud/app/notify"
 	"github.com/milady-ai/milady-cloud/app/store"
-	"github.com/milady-ai/milady-cloud/app/tray"
 	"github.com/milady-ai/milady-cloud/cli"
 	"github.com/milady-ai/milady-cloud/cloud/cloudsim"
 	"github.com/milady-ai/milady-cloud/frontend"
@@ -217,7 +216,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// The bind host as given: it is the Host and Origin the gate admits.
 		url = "http://" + net.JoinHostPort(strings.Trim(f.bind, "[]"), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) + "/"
 	}
-	apiURL := url   // what the window process calls
+	apiURL := url  // what the window process calls
 	openURL := url // what --open opens
 	if token != "" && os.Getenv("MILADY_API_TOKEN") != "" {
 		// The user chose this token; the fragment hands it to the browser

@@ -34,12 +34,9 @@ import (
 // tray process's: the two must come from the same build.
 var version = "0.1.0-dev"
 
-// Exit codes the tray process reads: 0 the window was closed, exitNoWindow
-// it could not be opened (the reason is logged).
-const exitNoWindow = 3
-
-// controlFD is the descriptor the tray process hands over (ExtraFiles[0]).
-const controlFD = 3
+// exitNoWindow tells the tray process no window could be opened (the
+// reason is logged); 0 means the window was closed.
+const exitNoWindow = desktop.ChildExitNoWindow
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -47,7 +44,7 @@ func main() {
 		fmt.Println("milady-cloud-window", version)
 		os.Exit(0)
 	}
-	os.Exit(run(os.NewFile(controlFD, "control"), log))
+	os.Exit(run(os.NewFile(desktop.ChildControlFD, "control"), log))
 }
 
 func run(control *os.File, log *slog.Logger) int {
@@ -145,7 +142,7 @@ func readCommands(r *bufio.Reader, control io.Closer, out chan<- string) {
 			out <- cmd
 		}
 		if err != nil {
-			out <- desktop.ChildQuit
+			out <- desktop.ChildCmdQuit
 			return
 		}
 	}
@@ -155,9 +152,9 @@ func readCommands(r *bufio.Reader, control io.Closer, out chan<- string) {
 func obey(commands <-chan string, w desktop.Window, log *slog.Logger) {
 	for cmd := range commands {
 		switch cmd {
-		case desktop.ChildShow:
+		case desktop.ChildCmdShow:
 			w.Show()
-		case desktop.ChildQuit:
+		case desktop.ChildCmdQuit:
 			log.Debug("window: closing on the app's request")
 			w.Quit()
 			return

@@ -57,6 +57,34 @@ wait_state() {
 	return 1
 }
 
+# wait_closed WID SECONDS: the window was unmapped, or is gone altogether
+# (on Linux the window lives in its own process, which ends when the window
+# is closed, and takes the X window with it).
+wait_closed() {
+	local i state
+	for ((i = 0; i < $2 * 10; i++)); do
+		state=$(map_state "$1")
+		[[ $state == IsUnMapped || -z $state ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_visible SECONDS: a viewable window with our title appears; sets wid
+# to it (a window opened again is a new X window when its process is new).
+wait_visible() {
+	local i w
+	for ((i = 0; i < $1 * 10; i++)); do
+		w=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -n 1)
+		if [[ -n $w ]]; then
+			wid=$w
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 # visible: whether xdotool sees a viewable window with our title.
 visible() { [[ -n $(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null) ]]; }
 

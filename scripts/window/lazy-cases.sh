@@ -99,7 +99,7 @@ quit_app() {
 }
 
 case_tray() {
-	local log="$logdir/window-test-lazy-tray.log" t0 wid kids
+	local log="$logdir/window-test-lazy-tray.log" t0 wid kids i
 	echo "--hidden with a tray host, opened from the tray menu:"
 	start_hidden "$log" || return
 	sleep 3 # a window created at start would have its WebKit processes by now
@@ -141,16 +141,35 @@ case_tray() {
 	[[ -n $kids ]] && echo "     WebKit now runs: $kids"
 
 	"$WT_WMCLOSE" "$wid"
-	if wait_state "$wid" IsUnMapped 5; then
-		pass "the close button hid the window"
+	if wait_closed "$wid" 5; then
+		pass "the close button closed the window (map state: '$(map_state "$wid")')"
 	else
-		fail "the close button did not hide the window (map state: '$(map_state "$wid")')"
+		fail "the close button did not close the window (map state: '$(map_state "$wid")')"
 	fi
-	"$WT_TRAYCLICK" $reg "Open Dashboard" >/dev/null 2>&1
-	if wait_state "$wid" IsViewable 5; then
-		pass "Open Dashboard showed the same window again"
+	# The window's process, and WebKit's under it, end with the window:
+	# the app goes back to its tray-only weight.
+	for ((i = 0; i < 50; i++)); do
+		[[ -z $(webkit_children "$app") ]] && break
+		sleep 0.1
+	done
+	kids=$(webkit_children "$app")
+	if [[ -z $kids ]]; then
+		pass "no WebKit process under the app after the close"
 	else
-		fail "Open Dashboard did not show the window again (map state: '$(map_state "$wid")')"
+		fail "WebKit processes still run under the app 5s after the close: $kids"
+	fi
+	if kill -0 "$app" 2>/dev/null; then
+		pass "the app keeps running in the tray"
+	else
+		fail "the app ended when its window was closed with a tray host present"
+		return
+	fi
+	t0=$(now)
+	"$WT_TRAYCLICK" $reg "Open Dashboard" >/dev/null 2>&1
+	if wait_visible "$WT_TIMEOUT"; then
+		pass "Open Dashboard opened the window again $(since "$t0")s after the click"
+	else
+		fail "Open Dashboard did not open the window again"
 	fi
 	quit_app 15
 }
