@@ -153,6 +153,10 @@ programs /usr "installed"
 # window program needs.
 missing=$(ldd "/usr/$WINDOW_REL" | grep 'not found' || true)
 [ -z "$missing" ] || fail "installed /usr/$WINDOW_REL lacks libraries: $missing"
+# The window program comes from the same build as the app (it refuses an
+# app of another version).
+got=$("/usr/$WINDOW_REL" --version)
+[ "$got" = "milady-cloud-window $VERSION" ] || fail "installed window --version: got '$got', want 'milady-cloud-window $VERSION'"
 
 # A headless start in a throw-away home, against the built-in simulator so
 # that nothing leaves the machine.
