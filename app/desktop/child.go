@@ -93,18 +93,7 @@ type Child struct {
 
 // NewChild builds the handle; nothing starts until Run.
 func NewChild(cfg ChildConfig) *Child {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	clk := cfg.Clock
-	if clk == nil {
-		clk = clock.Real{}
-	}
-	grace := cfg.TrayGrace
-	if grace <= 0 {
-		grace = 10 * time.Second
-	}
+	log, clk, grace := handleDefaults(cfg.Logger, cfg.Clock, cfg.TrayGrace)
 	return &Child{cfg: cfg, log: log, clock: clk, grace: grace,
 		asked: make(chan struct{}), kick: make(chan struct{}, 1)}
 }

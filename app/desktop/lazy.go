@@ -44,22 +44,27 @@ type Lazy struct {
 
 // NewLazy builds the handle; nothing is created until Run and a Show.
 func NewLazy(cfg LazyConfig) *Lazy {
-	log := cfg.Options.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	clk := cfg.Clock
-	if clk == nil {
-		clk = clock.Real{}
-	}
-	grace := cfg.TrayGrace
-	if grace <= 0 {
-		grace = 10 * time.Second
-	}
+	log, clk, grace := handleDefaults(cfg.Options.Logger, cfg.Clock, cfg.TrayGrace)
 	if cfg.RunFunc == nil {
 		cfg.RunFunc = Run
 	}
 	return &Lazy{cfg: cfg, log: log, clock: clk, grace: grace, open: make(chan struct{})}
+}
+
+// handleDefaults fills in what a window handle (Lazy, Child) was not
+// given: no logging, the real clock, and 10 s for a tray host to appear
+// before a hidden start opens the window anyway.
+func handleDefaults(log *slog.Logger, clk clock.Clock, grace time.Duration) (*slog.Logger, clock.Clock, time.Duration) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	return log, clk, grace
 }
 
 // LazyStart reports whether this platform may defer the window. macOS may
