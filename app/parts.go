@@ -58,8 +58,31 @@ type BillingPart interface {
 	Usage(ctx context.Context, hours, limit int) (UsageResponse, error)
 }
 
+// DashboardCalls is what the dashboard asks of the Service itself through
+// either of its transports: the REST API in a browser and the window's
+// bindings. Both faces embed it in their Backend and add what only they
+// offer (the REST API's login polling and window hand-off, the window's
+// in-app browser login).
+type DashboardCalls interface {
+	Snapshot() Snapshot
+	Status(ctx context.Context) StatusView
+	Subscribe() Subscription
+
+	CancelLogin()
+	// Logout (POST /api/cloud/disconnect): final snapshot, config/env/secrets
+	// cleared. Never fails because saving failed; the answer says the key
+	// stays valid at the cloud and where to revoke it.
+	Logout(ctx context.Context) (LogoutResponse, error)
+
+	SetNotifications(ctx context.Context, on bool) error
+	SetStartAtLogin(ctx context.Context, on bool) error
+	OpenTopUp() error
+	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
+}
+
 var (
-	_ AgentsPart  = (*Agents)(nil)
-	_ ChatPart    = (*Chat)(nil)
-	_ BillingPart = (*Billing)(nil)
+	_ DashboardCalls = (*Service)(nil)
+	_ AgentsPart     = (*Agents)(nil)
+	_ ChatPart       = (*Chat)(nil)
+	_ BillingPart    = (*Billing)(nil)
 )

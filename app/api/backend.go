@@ -14,28 +14,18 @@ import (
 //
 // Backend is the app itself: state, events, login, credits, settings.
 type Backend interface {
-	Version() string
-	Snapshot() app.Snapshot
-	Status(ctx context.Context) app.StatusView
-	Subscribe() app.Subscription
+	// DashboardCalls are the state, its stream, log-out and the settings,
+	// which the window's facade offers too.
+	app.DashboardCalls
 
+	Version() string
 	// StartLogin starts a CLI session and polls it in the background; the
 	// caller opens browserUrl itself.
 	StartLogin(ctx context.Context) (app.LoginStart, error)
-	CancelLogin()
 	// LoginStatus polls the session upstream.
 	LoginStatus(ctx context.Context, sessionID string) (app.LoginStatus, error)
-	// Logout (POST /api/cloud/disconnect): final snapshot, config/env/secrets
-	// cleared. Never fails because saving failed; the answer says the key
-	// stays valid at the cloud and where to revoke it.
-	Logout(ctx context.Context) (app.LogoutResponse, error)
-
 	// ShowWindow shows and focuses the window; false in headless mode.
 	ShowWindow() bool
-	SetNotifications(ctx context.Context, on bool) error
-	SetStartAtLogin(ctx context.Context, on bool) error
-	OpenTopUp() error
-	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents, Chat and Billing are the agent, chat and credit routes' parts of

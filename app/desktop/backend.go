@@ -10,20 +10,13 @@ import (
 // dashboard makes through the Wails bindings (App's exported methods) and
 // the event stream it forwards. *app.Service implements it.
 type Backend interface {
-	Snapshot() app.Snapshot
-	Status(ctx context.Context) app.StatusView
-	Subscribe() app.Subscription
+	// DashboardCalls are the state, its stream, log-out and the settings,
+	// which the REST API offers too.
+	app.DashboardCalls
 
 	// BeginBrowserLogin is the in-app login: it opens the system browser;
 	// a second call while one is pending re-opens the pending one.
 	BeginBrowserLogin(ctx context.Context) (app.LoginStart, error)
-	CancelLogin()
-	Logout(ctx context.Context) (app.LogoutResponse, error)
-
-	SetNotifications(ctx context.Context, on bool) error
-	SetStartAtLogin(ctx context.Context, on bool) error
-	OpenTopUp() error
-	SetBackupSkipWhenIdle(ctx context.Context, on bool) error
 }
 
 // Agents, Chat and Billing are the parts of the app the dashboard calls
