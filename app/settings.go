@@ -55,26 +55,25 @@ func (p *settings) fill(snap *Snapshot) {
 
 // SetNotifications turns desktop notifications on or off.
 func (s *Service) SetNotifications(_ context.Context, on bool) error {
-	if s.settings.configErr != "" {
-		return &Error{Kind: KindConflict, Message: "The config file cannot be read, so settings cannot be saved: " + s.settings.configErr}
-	}
-	if err := s.cfg.SetNotifications(on); err != nil {
-		return fmt.Errorf("save notifications setting: %w", err)
-	}
-	s.settings.reload(s.cfg)
-	s.publishSettings()
-	return nil
+	return s.saveSetting("notifications setting", s.cfg.SetNotifications, on)
 }
 
 // SetBackupSkipWhenIdle saves cloud.backup.skipWhenIdle. The connection
 // manager's schedule is fixed when the app starts, so the change applies
 // from the next start; the setting shown is the saved one.
 func (s *Service) SetBackupSkipWhenIdle(_ context.Context, on bool) error {
+	return s.saveSetting("backup setting", s.cfg.SetBackupSkipWhenIdle, on)
+}
+
+// saveSetting saves one toggle of the config file with save, then shows
+// the saved settings. A config file that could not be read is never
+// written, so nothing is saved then.
+func (s *Service) saveSetting(what string, save func(on bool) error, on bool) error {
 	if s.settings.configErr != "" {
 		return &Error{Kind: KindConflict, Message: "The config file cannot be read, so settings cannot be saved: " + s.settings.configErr}
 	}
-	if err := s.cfg.SetBackupSkipWhenIdle(on); err != nil {
-		return fmt.Errorf("save backup setting: %w", err)
+	if err := save(on); err != nil {
+		return fmt.Errorf("save %s: %w", what, err)
 	}
 	s.settings.reload(s.cfg)
 	s.publishSettings()

@@ -16,10 +16,10 @@ type agent struct {
 }
 
 func init() {
-	register(command{name: "agents", summary: "list your agents in Eliza Cloud (a table)", run: runAgents})
+	register(command{name: "agents", summary: "list your agents in Eliza Cloud (a table)", run: onInstance("agents", runAgents)})
 	register(command{name: "connect", args: "<name|id>", summary: "connect to an agent (provisions it when needed)", run: runConnect})
-	register(command{name: "disconnect", summary: "disconnect from the connected agent (a final backup is taken)", run: runDisconnect})
-	register(command{name: "logout", summary: "log out of Eliza Cloud (removes the saved key)", run: runLogout})
+	register(command{name: "disconnect", summary: "disconnect from the connected agent (a final backup is taken)", run: onInstance("disconnect", runDisconnect)})
+	register(command{name: "logout", summary: "log out of Eliza Cloud (removes the saved key)", run: onInstance("logout", runLogout)})
 }
 
 func (c *client) agents(ctx context.Context) ([]agent, error) {
@@ -55,12 +55,7 @@ func findAgent(list []agent, key string) (agent, error) {
 	return agent{}, fmt.Errorf("%d agents are named %q; connect by id: %s", len(byName), key, strings.Join(ids, ", "))
 }
 
-func runAgents(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "agents").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runAgents(ctx context.Context, e *Env, c *client) int {
 	list, err := c.agents(ctx)
 	if err != nil {
 		return fail(e, c, "agents", err)
@@ -127,12 +122,7 @@ func connectTo(ctx context.Context, e *Env, c *client, key string) (agent, int) 
 	return a, ExitOK
 }
 
-func runDisconnect(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "disconnect").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runDisconnect(ctx context.Context, e *Env, c *client) int {
 	s, err := c.snapshot(ctx)
 	if err != nil {
 		return fail(e, c, "disconnect", err)
@@ -151,12 +141,7 @@ func runDisconnect(ctx context.Context, e *Env, args []string) int {
 	return ExitOK
 }
 
-func runLogout(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "logout").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runLogout(ctx context.Context, e *Env, c *client) int {
 	var r struct {
 		KeyStillValid bool   `json:"keyStillValid"`
 		RevokeURL     string `json:"revokeUrl"`

@@ -178,6 +178,19 @@ func (fs *flagSet) client(args []string, minArgs, maxArgs int) (c *client, code 
 	return c, 0, true
 }
 
+// onInstance makes the run of a command that takes no arguments and only
+// --port: it parses them, then runs do with a client of the running
+// instance.
+func onInstance(name string, do func(ctx context.Context, e *Env, c *client) int) func(context.Context, *Env, []string) int {
+	return func(ctx context.Context, e *Env, args []string) int {
+		c, code, ok := newFlags(e, name).withPort().client(args, 0, 0)
+		if !ok {
+			return code
+		}
+		return do(ctx, e, c)
+	}
+}
+
 func countFlags(fs *flag.FlagSet) int {
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })

@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(command{name: "login", summary: "log in to Eliza Cloud: prints a URL and a QR code to open on any device, waits for approval (Ctrl+C cancels)", run: runLogin})
+	register(command{name: "login", summary: "log in to Eliza Cloud: prints a URL and a QR code to open on any device, waits for approval (Ctrl+C cancels)", run: onInstance("login", runLogin)})
 }
 
 // loginPoll is how often the login status is asked for.
@@ -26,12 +26,7 @@ func qrText(u string) (string, error) {
 	return q.ToSmallString(false), nil
 }
 
-func runLogin(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "login").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runLogin(ctx context.Context, e *Env, c *client) int {
 	var start struct {
 		SessionID  string `json:"sessionId"`
 		BrowserURL string `json:"browserUrl"`

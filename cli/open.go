@@ -8,15 +8,10 @@ import (
 )
 
 func init() {
-	register(command{name: "open", summary: "open the dashboard in the browser", run: runOpen})
+	register(command{name: "open", summary: "open the dashboard in the browser", run: onInstance("open", runOpen)})
 }
 
-func runOpen(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "open").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runOpen(ctx context.Context, e *Env, c *client) int {
 	// Check the instance answers first, so a dead one gets the hint
 	// instead of a browser tab with an error page.
 	if err := c.call(ctx, "GET", "/api/health", nil, nil); err != nil {

@@ -79,7 +79,7 @@ type statusJSON struct {
 
 func init() {
 	register(command{name: "status", summary: "show the connection, account, balance, agent, last heartbeat and backup", run: runStatus})
-	register(command{name: "credits", summary: "show the credit balance and where to top up", run: runCredits})
+	register(command{name: "credits", summary: "show the credit balance and where to top up", run: onInstance("credits", runCredits)})
 }
 
 func runStatus(ctx context.Context, e *Env, args []string) int {
@@ -174,12 +174,7 @@ func usageErr(e *Env, cmd string, err error) int {
 	return ExitUsage
 }
 
-func runCredits(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "credits").withPort()
-	c, code, ok := fs.client(args, 0, 0)
-	if !ok {
-		return code
-	}
+func runCredits(ctx context.Context, e *Env, c *client) int {
 	var r struct {
 		Connected bool     `json:"connected"`
 		Balance   *float64 `json:"balance"`

@@ -127,6 +127,25 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, a.status, body)
 }
 
+// reply is the tail of a handler that made one call to the app: the
+// error's answer when err is not nil, else v with status.
+func (s *server) reply(w http.ResponseWriter, r *http.Request, err error, status int, v any) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// nonNil makes a missing list an empty one, so that its JSON is [] and
+// never null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
 // answer classifies err, sets Retry-After when due (it has no effect once
 // a stream has started), and logs: the detail of a 500 is only ever in the
 // log.
@@ -149,6 +168,15 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, err error) error
 // writeMessage answers {"error": msg}.
 func writeMessage(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// badRequest answers 400 with err's message when err is not nil (a body
+// field of the wrong type); the handler stops when it says true.
+func badRequest(w http.ResponseWriter, err error) bool {
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+	}
+	return err != nil
 }
 
 // writeJSON writes v as the whole body, compact and without a trailing

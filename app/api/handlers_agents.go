@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/milady-ai/milady-cloud/app"
-	"github.com/milady-ai/milady-cloud/cloud"
 )
 
 // Agent routes. The router has already checked the exact path, the method
@@ -13,14 +12,7 @@ import (
 
 func (s *server) listAgents(w http.ResponseWriter, r *http.Request) {
 	agents, err := s.agents.List(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if agents == nil {
-		agents = []cloud.Agent{}
-	}
-	writeJSON(w, http.StatusOK, AgentsResponse{OK: true, Agents: agents})
+	s.reply(w, r, err, http.StatusOK, AgentsResponse{OK: true, Agents: nonNil(agents)})
 }
 
 // createAgent checks in Milady's order: logged in (401), then the body
@@ -46,30 +38,20 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg, err := body.jsonObject("agentConfig")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
 	env, err := body.stringMap("environmentVars")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
 	agent, err := s.agents.Create(r.Context(), app.CreateAgentInput{AgentName: name, AgentConfig: cfg, EnvironmentVars: env})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, AgentResponse{OK: true, Agent: agent})
+	s.reply(w, r, err, http.StatusCreated, AgentResponse{OK: true, Agent: agent})
 }
 
 func (s *server) getAgent(w http.ResponseWriter, r *http.Request) {
 	agent, err := s.agents.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, AgentResponse{OK: true, Agent: agent})
+	s.reply(w, r, err, http.StatusOK, AgentResponse{OK: true, Agent: agent})
 }
 
 // connectAgent serves both provision and connect (provision also
@@ -79,19 +61,11 @@ func (s *server) connectAgent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if queryBool(r, "async") {
 		res, err := s.agents.ConnectAsync(r.Context(), id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusAccepted, fillConnect(res, id, "connecting"))
+		s.reply(w, r, err, http.StatusAccepted, fillConnect(res, id, "connecting"))
 		return
 	}
 	res, err := s.agents.Connect(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fillConnect(res, id, "connected"))
+	s.reply(w, r, err, http.StatusOK, fillConnect(res, id, "connected"))
 }
 
 // fillConnect makes the answer's shape independent of how much of
@@ -127,32 +101,17 @@ func (s *server) resumeAgent(w http.ResponseWriter, r *http.Request) {
 func (s *server) agentAction(w http.ResponseWriter, r *http.Request,
 	do func(ctx context.Context, id string) error, status string) {
 	id := r.PathValue("id")
-	if err := do(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, AgentActionResponse{OK: true, AgentID: id, Status: status})
+	s.reply(w, r, do(r.Context(), id), http.StatusOK, AgentActionResponse{OK: true, AgentID: id, Status: status})
 }
 
 func (s *server) listBackups(w http.ResponseWriter, r *http.Request) {
 	backups, err := s.agents.Backups(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if backups == nil {
-		backups = []cloud.Backup{}
-	}
-	writeJSON(w, http.StatusOK, BackupsResponse{OK: true, Backups: backups})
+	s.reply(w, r, err, http.StatusOK, BackupsResponse{OK: true, Backups: nonNil(backups)})
 }
 
 func (s *server) snapshotAgent(w http.ResponseWriter, r *http.Request) {
 	backup, err := s.agents.Backup(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, BackupResponse{OK: true, Backup: backup})
+	s.reply(w, r, err, http.StatusOK, BackupResponse{OK: true, Backup: backup})
 }
 
 // restoreAgent restores backupId, or the latest backup when it is absent.
@@ -162,24 +121,15 @@ func (s *server) restoreAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	backupID, _, err := body.str("backupId")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
 	res, err := s.agents.Restore(r.Context(), r.PathValue("id"), backupID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, RestoreResponse{OK: true, Restore: res})
+	s.reply(w, r, err, http.StatusOK, RestoreResponse{OK: true, Restore: res})
 }
 
 // openAgent opens the agent's own web UI in the browser. The answer is
 // {ok:true} alone: the URL opened carries a one-minute credential.
 func (s *server) openAgent(w http.ResponseWriter, r *http.Request) {
-	if err := s.agents.Open(r.Context(), r.PathValue("id")); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, OKResponse{OK: true})
+	s.reply(w, r, s.agents.Open(r.Context(), r.PathValue("id")), http.StatusOK, OKResponse{OK: true})
 }

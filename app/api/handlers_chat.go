@@ -24,13 +24,11 @@ func (s *server) chatInput(w http.ResponseWriter, r *http.Request) (app.ChatInpu
 		return app.ChatInput{}, false
 	}
 	room, _, err := body.str("roomId")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return app.ChatInput{}, false
 	}
 	channel, hasChannel, err := body.str("channelType")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return app.ChatInput{}, false
 	}
 	if hasChannel {
@@ -49,11 +47,7 @@ func (s *server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply, err := s.talk.Send(r.Context(), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, reply)
+	s.reply(w, r, err, http.StatusOK, reply)
 }
 
 // AgentIDHeader is set on the answer of POST /api/chat/stream to the id
@@ -125,12 +119,5 @@ func (s *server) chatHistory(w http.ResponseWriter, r *http.Request) {
 		room = app.DefaultRoom
 	}
 	msgs, err := s.talk.History(r.Context(), room)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if msgs == nil {
-		msgs = []app.ChatMessage{}
-	}
-	writeJSON(w, http.StatusOK, ChatHistoryResponse{OK: true, Messages: msgs})
+	s.reply(w, r, err, http.StatusOK, ChatHistoryResponse{OK: true, Messages: nonNil(msgs)})
 }

@@ -12,12 +12,8 @@ import (
 // whose kind classify maps to Milady's statuses, with its messages.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	start, err := s.b.StartLogin(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	start.OK = true
-	writeJSON(w, http.StatusOK, start)
+	s.reply(w, r, err, http.StatusOK, start)
 }
 
 // loginStatus polls a session. Unlike other endpoints its failures keep

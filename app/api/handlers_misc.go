@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -35,14 +36,7 @@ func (s *server) credits(w http.ResponseWriter, r *http.Request) {
 // creditHistory is the balance chart's samples.
 func (s *server) creditHistory(w http.ResponseWriter, r *http.Request) {
 	samples, err := s.bill.CreditHistory(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if samples == nil {
-		samples = []app.BalanceSample{}
-	}
-	writeJSON(w, http.StatusOK, CreditHistoryResponse{OK: true, Samples: samples})
+	s.reply(w, r, err, http.StatusOK, CreditHistoryResponse{OK: true, Samples: nonNil(samples)})
 }
 
 // topUp opens the cloud's checkout for {credits?} (default 10) in the
@@ -62,11 +56,7 @@ func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.bill.TopUp(r.Context(), credits)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.reply(w, r, err, http.StatusOK, res)
 }
 
 // openTopUp opens the cloud's billing page in the system browser, as the
@@ -96,11 +86,7 @@ func (s *server) usage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.bill.Usage(r.Context(), hours, limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.reply(w, r, err, http.StatusOK, res)
 }
 
 // queryInt reads an optional whole number from 1 to max from the query
@@ -132,34 +118,29 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notify, hasNotify, err := body.boolean("notifications")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
 	autostart, hasAutostart, err := body.boolean("startAtLogin")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
 	skipIdle, hasSkipIdle, err := body.boolean("backupSkipWhenIdle")
-	if err != nil {
-		writeMessage(w, http.StatusBadRequest, err.Error())
+	if badRequest(w, err) {
 		return
 	}
-	if hasNotify {
-		if err := s.b.SetNotifications(r.Context(), notify); err != nil {
-			s.writeError(w, r, err)
-			return
+	for _, set := range []struct {
+		present, on bool
+		apply       func(context.Context, bool) error
+	}{
+		{hasNotify, notify, s.b.SetNotifications},
+		{hasAutostart, autostart, s.b.SetStartAtLogin},
+		{hasSkipIdle, skipIdle, s.b.SetBackupSkipWhenIdle},
+	} {
+		if !set.present {
+			continue
 		}
-	}
-	if hasAutostart {
-		if err := s.b.SetStartAtLogin(r.Context(), autostart); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	if hasSkipIdle {
-		if err := s.b.SetBackupSkipWhenIdle(r.Context(), skipIdle); err != nil {
+		if err := set.apply(r.Context(), set.on); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

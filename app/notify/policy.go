@@ -155,36 +155,33 @@ func (p *Policy) connection(prev, next Input) (Alert, bool) {
 	return Alert{}, false
 }
 
-func lowAlert(balance float64) Alert {
-	return Alert{
-		Kind: KindCredits, ID: KindCredits, Level: "normal", Urgency: UrgencyNormal,
-		Title: "Eliza Cloud credits are low",
-		Body:  fmt.Sprintf("Eliza Cloud credits are low: %s left. Top up to keep your agent running.", dollars(balance)),
+// newAlert builds an alert of a kind. Its ID is the kind, so it replaces
+// the kind's earlier alert on screen, and its Level follows the urgency.
+func newAlert(kind string, urgency byte, title, body string) Alert {
+	level := "normal"
+	if urgency == UrgencyCritical {
+		level = "critical"
 	}
+	return Alert{Kind: kind, ID: kind, Level: level, Urgency: urgency, Title: title, Body: body}
+}
+
+func lowAlert(balance float64) Alert {
+	return newAlert(KindCredits, UrgencyNormal, "Eliza Cloud credits are low",
+		fmt.Sprintf("Eliza Cloud credits are low: %s left. Top up to keep your agent running.", dollars(balance)))
 }
 
 func criticalAlert(balance float64) Alert {
-	return Alert{
-		Kind: KindCredits, ID: KindCredits, Level: "critical", Urgency: UrgencyCritical,
-		Title: "Eliza Cloud credits are almost gone",
-		Body:  fmt.Sprintf("Eliza Cloud credits are almost gone: %s left. Top up now or your agent will stop.", dollars(balance)),
-	}
+	return newAlert(KindCredits, UrgencyCritical, "Eliza Cloud credits are almost gone",
+		fmt.Sprintf("Eliza Cloud credits are almost gone: %s left. Top up now or your agent will stop.", dollars(balance)))
 }
 
 func lostAlert(agent string) Alert {
-	return Alert{
-		Kind: KindConnection, ID: KindConnection, Level: "normal", Urgency: UrgencyNormal,
-		Title: "Connection lost",
-		Body:  fmt.Sprintf("Lost the connection to %s and could not reconnect. Open Milady Cloud to connect again.", agentLabel(agent)),
-	}
+	return newAlert(KindConnection, UrgencyNormal, "Connection lost",
+		fmt.Sprintf("Lost the connection to %s and could not reconnect. Open Milady Cloud to connect again.", agentLabel(agent)))
 }
 
 func reconnectedAlert(agent string) Alert {
-	return Alert{
-		Kind: KindConnection, ID: KindConnection, Level: "normal", Urgency: UrgencyLow,
-		Title: "Reconnected",
-		Body:  fmt.Sprintf("Reconnected to %s.", agentLabel(agent)),
-	}
+	return newAlert(KindConnection, UrgencyLow, "Reconnected", fmt.Sprintf("Reconnected to %s.", agentLabel(agent)))
 }
 
 func agentLabel(name string) string {
