@@ -234,7 +234,7 @@ fuzz:
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./app/ ./app/api/ ./cloud/
 	$(GO) run ./scripts/bench -bin $(BIN)
-	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" $(GO) run ./scripts/bench/footprint -bin $(BIN)
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" $(GO) run ./scripts/bench/footprint -bin $(BIN) -runs 5
 
 clean:
 	rm -rf build/bin $(RELEASE) frontend/dist/assets frontend/dist/index.html

@@ -87,6 +87,7 @@ func run(control *os.File, log *slog.Logger) int {
 		return exitNoWindow
 	}
 
+	log.Debug("window: the app answered; opening the window")
 	err = desktop.Run(desktop.Options{
 		Backend:    client,
 		Agents:     client.Agents(),
