@@ -40,6 +40,29 @@ var kindStatus = map[app.Kind]int{
 	app.KindTimeout:             http.StatusGatewayTimeout,
 }
 
+// KindOf is kindStatus read backwards, for a client of this API (the
+// window process) that wants the app.Error kind an answer stands for. 503
+// is KindReconnecting when it carries Retry-After, else KindUnavailable;
+// 413 (a body over the gate's limit) is invalid input. Statuses no kind
+// maps to (500, and the gate's 403, 405, 410) are KindUnknown.
+func KindOf(status int, retryAfter bool) app.Kind {
+	switch status {
+	case http.StatusServiceUnavailable:
+		if retryAfter {
+			return app.KindReconnecting
+		}
+		return app.KindUnavailable
+	case http.StatusRequestEntityTooLarge:
+		return app.KindInvalidInput
+	}
+	for kind, st := range kindStatus {
+		if st == status {
+			return kind
+		}
+	}
+	return app.KindUnknown
+}
+
 // classify is the one mapping from the Backend's typed errors to HTTP
 // (STYLE lesson 10). Order matters: a cloud HTTPError matches ErrUpstream
 // as well as its specific kind, so specific kinds come first.

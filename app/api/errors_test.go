@@ -146,3 +146,20 @@ func TestErrorAnswers(t *testing.T) {
 			setup: fail("SetStartAtLogin", errors.New("write autostart file: permission denied"))},
 	}, nil)
 }
+
+// TestKindOfInvertsKindStatus: every kind the API maps to a status comes
+// back from that status, so a client of the API (the window process) sees
+// the kind the Service raised.
+func TestKindOfInvertsKindStatus(t *testing.T) {
+	for kind, status := range kindStatus {
+		retry := kind == app.KindReconnecting
+		if got := KindOf(status, retry); got != kind {
+			t.Errorf("KindOf(%d, %v) = %v, want %v", status, retry, got, kind)
+		}
+	}
+	for status, want := range map[int]app.Kind{413: app.KindInvalidInput, 500: app.KindUnknown, 403: app.KindUnknown, 405: app.KindUnknown} {
+		if got := KindOf(status, false); got != want {
+			t.Errorf("KindOf(%d) = %v, want %v", status, got, want)
+		}
+	}
+}

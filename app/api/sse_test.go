@@ -175,18 +175,7 @@ func TestChatStreamFraming(t *testing.T) {
 	t.Parallel()
 	f := newFake()
 	next := make(chan struct{})
-	f.chatStream = func(ctx context.Context, in app.ChatInput, onStart func(string), onChunk func(string) error) error {
-		onStart(testAgentID)
-		if err := onChunk("Hel"); err != nil {
-			return err
-		}
-		select {
-		case <-next:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		return onChunk("lo \"world\"\n")
-	}
+	f.chatStream = apptest.SteppedChatStream(testAgentID, next)
 	srv := newTestServer(t, f, nil)
 	resp, sse, _ := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 	checkSSEHeaders(t, resp)

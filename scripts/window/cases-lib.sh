@@ -47,43 +47,42 @@ exited_within() {
 
 map_state() { xwininfo -id "$1" 2>/dev/null | awk -F': *' '/Map State/ { print $2 }'; }
 
+# wait_for SECONDS COMMAND…: runs COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+in_state() { [[ $(map_state "$1") == "$2" ]]; }
+
+# closed WID: the window is unmapped, or gone altogether (on Linux the
+# window lives in its own process, which ends when the window is closed and
+# takes the X window with it).
+closed() {
+	local state
+	state=$(map_state "$1")
+	[[ $state == IsUnMapped || -z $state ]]
+}
+
+# found_visible: a viewable window with our title exists; sets wid to it (a
+# window opened again is a new X window when its process is new).
+found_visible() {
+	local w
+	w=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -n 1)
+	[[ -n $w ]] && wid=$w
+}
+
 # wait_state WID STATE SECONDS
-wait_state() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		[[ $(map_state "$1") == "$2" ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_closed WID SECONDS: the window was unmapped, or is gone altogether
-# (on Linux the window lives in its own process, which ends when the window
-# is closed, and takes the X window with it).
-wait_closed() {
-	local i state
-	for ((i = 0; i < $2 * 10; i++)); do
-		state=$(map_state "$1")
-		[[ $state == IsUnMapped || -z $state ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_visible SECONDS: a viewable window with our title appears; sets wid
-# to it (a window opened again is a new X window when its process is new).
-wait_visible() {
-	local i w
-	for ((i = 0; i < $1 * 10; i++)); do
-		w=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -n 1)
-		if [[ -n $w ]]; then
-			wid=$w
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
+wait_state() { wait_for "$3" in_state "$1" "$2"; }
+# wait_closed WID SECONDS
+wait_closed() { wait_for "$2" closed "$1"; }
+# wait_visible SECONDS
+wait_visible() { wait_for "$1" found_visible; }
 
 # visible: whether xdotool sees a viewable window with our title.
 visible() { [[ -n $(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null) ]]; }

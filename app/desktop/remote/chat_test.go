@@ -18,18 +18,7 @@ func TestChatStream(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	next := make(chan struct{})
-	h.b.ChatStreamFn = func(ctx context.Context, _ app.ChatInput, onStart func(string), onChunk func(string) error) error {
-		onStart(agentID)
-		if err := onChunk("Hel"); err != nil {
-			return err
-		}
-		select {
-		case <-next:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		return onChunk("lo \"world\"\n")
-	}
+	h.b.ChatStreamFn = apptest.SteppedChatStream(agentID, next)
 	var started string
 	chunks := make(chan string, 2)
 	done := make(chan error, 1)

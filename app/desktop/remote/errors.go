@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/milady-ai/milady-cloud/app"
+	"github.com/milady-ai/milady-cloud/app/api"
 )
 
 // UnreachableMessage is what a call that got no answer from the parent
@@ -46,7 +47,7 @@ const maxErrorBody = 64 << 10
 func answerError(req *http.Request, res *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody)) // a cut body still has its status
 	se := &StatusError{Method: req.Method, Path: req.URL.Path, Status: res.StatusCode, Message: errorMessage(res.StatusCode, b), Body: b}
-	return &app.Error{Kind: statusKind(res), Message: se.Message, Err: se}
+	return &app.Error{Kind: api.KindOf(res.StatusCode, res.Header.Get("Retry-After") != ""), Message: se.Message, Err: se}
 }
 
 // errorMessage is the body's "error" text or, for an answer without one
@@ -72,32 +73,4 @@ func errorMessage(status int, body []byte) string {
 		msg += ": " + text
 	}
 	return msg
-}
-
-// statusKind inverts app/api's kind → status table. A 503 with
-// Retry-After is the reconnecting case; 500 and statuses the API does not
-// map from a kind (403 from the gate, 405, 410) stay KindUnknown.
-func statusKind(res *http.Response) app.Kind {
-	switch res.StatusCode {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-		return app.KindInvalidInput
-	case http.StatusUnauthorized:
-		return app.KindNotLoggedIn
-	case http.StatusPaymentRequired:
-		return app.KindInsufficientCredits
-	case http.StatusNotFound:
-		return app.KindNotFound
-	case http.StatusConflict:
-		return app.KindConflict
-	case http.StatusBadGateway:
-		return app.KindUpstream
-	case http.StatusServiceUnavailable:
-		if res.Header.Get("Retry-After") != "" {
-			return app.KindReconnecting
-		}
-		return app.KindUnavailable
-	case http.StatusGatewayTimeout:
-		return app.KindTimeout
-	}
-	return app.KindUnknown
 }

@@ -1,0 +1,27 @@
+package apptest
+
+import (
+	"context"
+
+	"github.com/milady-ai/milady-cloud/app"
+)
+
+// SteppedChatStream is a chat stream for the fakes' ChatStream hooks that
+// proves a transport streams rather than buffers: it names agentID, sends
+// "Hel", then waits for next (closed by the test once it has read the
+// first chunk) before sending `lo "world"` and a newline — quote and
+// newline included so the framing is exercised too.
+func SteppedChatStream(agentID string, next <-chan struct{}) func(ctx context.Context, in app.ChatInput, onStart func(string), onChunk func(string) error) error {
+	return func(ctx context.Context, _ app.ChatInput, onStart func(string), onChunk func(string) error) error {
+		onStart(agentID)
+		if err := onChunk("Hel"); err != nil {
+			return err
+		}
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return onChunk("lo \"world\"\n")
+	}
+}
