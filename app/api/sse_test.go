@@ -248,19 +248,7 @@ func TestChatStreamErrors(t *testing.T) {
 		t.Parallel()
 		f := newFake()
 		stopped := make(chan error, 1)
-		f.chatStream = func(ctx context.Context, _ app.ChatInput, onStart func(string), onChunk func(string) error) error {
-			onStart(testAgentID)
-			for {
-				if err := onChunk("x"); err != nil {
-					stopped <- err
-					return err
-				}
-				if ctx.Err() != nil {
-					stopped <- ctx.Err()
-					return ctx.Err()
-				}
-			}
-		}
+		f.chatStream = apptest.EndlessChatStream(testAgentID, stopped)
 		srv := newTestServer(t, f, nil)
 		_, sse, cancel := openStream(t, srv.URL+"/api/chat/stream", "POST", `{"text":"hi"}`)
 		sse.Event()

@@ -81,19 +81,7 @@ func TestChatStreamErrors(t *testing.T) {
 	}
 
 	stopped := make(chan error, 1)
-	h.b.ChatStreamFn = func(ctx context.Context, _ app.ChatInput, onStart func(string), onChunk func(string) error) error {
-		onStart(agentID)
-		for {
-			if err := onChunk("x"); err != nil {
-				stopped <- err
-				return err
-			}
-			if ctx.Err() != nil {
-				stopped <- ctx.Err()
-				return ctx.Err()
-			}
-		}
-	}
+	h.b.ChatStreamFn = apptest.EndlessChatStream(agentID, stopped)
 	errEnough := errors.New("enough")
 	err = h.c.Chat().Stream(ctx, in, func(string) {}, func(string) error { return errEnough })
 	if !errors.Is(err, errEnough) {
